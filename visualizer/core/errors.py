@@ -1,0 +1,14 @@
+"""Errors that carry a message meant for the person using the app."""
+
+
+class ConfigError(ValueError):
+    """A bad option value. `option` names it, so the UI and the CLI can point at it."""
+
+    def __init__(self, option: str, message: str):
+        self.option = option
+        self.message = message
+        super().__init__(f"--{option.replace('_', '-')}: {message}" if option else message)
+
+
+class ExportError(OSError):
+    """An export that could not be written; the message says why, in words."""

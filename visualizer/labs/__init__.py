@@ -1,0 +1,1 @@
+"""Qt-free PyTorch labs, one package per explainer (config, real modules, the Lab)."""

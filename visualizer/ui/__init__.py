@@ -1,0 +1,1 @@
+"""Everything that imports Qt. Views draw Frames and never import torch."""

@@ -1,0 +1,1 @@
+"""One view per explainer: it receives Frames and draws them; it never imports torch."""

@@ -1,0 +1,1 @@
+"""Reusable Qt widgets: heatmaps, live curves, the lesson panel, the options panel."""

@@ -1,0 +1,237 @@
+"""pyqtgraph building blocks every view uses: styling, a labelled heatmap, live curves."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, QPointF, Qt, Signal
+from PySide6.QtGui import QColor, QFont
+
+from visualizer.ui.theme import Theme
+
+pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+
+BASE_POINT_SIZE = 10.0
+
+
+def font(scale: float, *, bold: bool = False, delta: float = 0.0) -> QFont:
+    f = QFont()
+    f.setPointSizeF(max(5.0, (BASE_POINT_SIZE + delta) * scale))
+    f.setBold(bold)
+    return f
+
+
+def style_plot(plot: pg.PlotItem, theme: Theme, scale: float, title: str | None = None) -> None:
+    """Axes, tick labels and title in the theme's colours at the current font scale."""
+    pen = pg.mkPen(theme.foreground)
+    for name in ("left", "bottom", "right", "top"):
+        axis = plot.getAxis(name)
+        axis.setPen(pg.mkPen(theme.muted))
+        axis.setTextPen(pen)
+        axis.setTickFont(font(scale, delta=-1))
+        axis.label.setFont(font(scale))
+        axis.setStyle(tickTextOffset=max(2, int(3 * scale)))
+    if title is not None:
+        plot.setTitle(title, color=theme.foreground, size=f"{(BASE_POINT_SIZE + 1) * scale:.0f}pt")
+
+
+def short_label(text: str, limit: int = 12) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def tick_list(labels, limit: int = 40):
+    """Ticks at cell centres; with many labels only every k-th is written, so none overlap."""
+    n = len(labels)
+    every = max(1, int(np.ceil(n / limit)))
+    return [[(i + 0.5, short_label(str(labels[i]))) for i in range(0, n, every)]]
+
+
+class Heatmap(QObject):
+    """A matrix as an image in a PlotItem: labelled rows/columns (row 0 at the top), an optional
+    colour bar, exact values on hover, numbers in the cells when they fit, and clickable cells."""
+
+    cell_clicked = Signal(int, int)
+    hovered = Signal(str)
+
+    def __init__(self, plot: pg.PlotItem, theme: Theme, scale: float = 1.0, *, colorbar: bool = True,
+                 cell_text: bool = True, show_axes: bool = True):
+        super().__init__()
+        self.plot = plot
+        self.theme = theme
+        self.scale = scale
+        self.cell_text = cell_text
+        self.values: np.ndarray | None = None
+        self.rows: list[str] = []
+        self.cols: list[str] = []
+        self.title = ""
+        self.cmap_name = theme.sequential
+        self.image = pg.ImageItem(axisOrder="row-major")
+        plot.addItem(self.image)
+        plot.invertY(True)
+        plot.setMenuEnabled(False)
+        plot.hideButtons()
+        plot.setMouseEnabled(x=False, y=False)
+        plot.getViewBox().setDefaultPadding(0.0)
+        if not show_axes:
+            plot.hideAxis("left")
+            plot.hideAxis("bottom")
+        self._texts: list[pg.TextItem] = []
+        self._mask_items: list = []
+        self.colorbar = None
+        if colorbar:
+            self.colorbar = pg.ColorBarItem(interactive=False, width=12, colorMap=pg.colormap.get(self.cmap_name))
+            self.colorbar.setImageItem(self.image, insert_in=plot)
+        self.image.hoverEvent = self._hover
+        self.image.mouseClickEvent = self._click
+        style_plot(plot, theme, scale)
+
+    # ---- data ----------------------------------------------------------------------------
+    def set_matrix(self, values, rows=None, cols=None, *, title: str = "", levels=None,
+                   cmap: str | None = None, masked=None) -> None:
+        """Draw `values` (R × C). `levels` defaults to (0, max) for non-negative data and a
+        symmetric (−m, m) for signed data; `masked` (bool R × C) cells are hatched grey."""
+        values = np.asarray(values, dtype=np.float64)
+        if values.ndim != 2:
+            raise ValueError(f"a heatmap needs a 2-D matrix, got shape {values.shape}")
+        self.values = values
+        self.rows = [str(r) for r in (rows if rows is not None else range(values.shape[0]))]
+        self.cols = [str(c) for c in (cols if cols is not None else range(values.shape[1]))]
+        finite = values[np.isfinite(values)]
+        if levels is None:
+            if finite.size == 0:
+                levels = (0.0, 1.0)
+            elif finite.min() >= 0:
+                levels = (0.0, float(finite.max()) or 1.0)
+            else:
+                m = float(np.abs(finite).max()) or 1.0
+                levels = (-m, m)
+        name = cmap or (self.theme.sequential if levels[0] >= 0 else self.theme.diverging)
+        if name != self.cmap_name or self.colorbar is None:
+            self.cmap_name = name
+        cmap_obj = pg.colormap.get(self.cmap_name)
+        shown = np.where(np.isfinite(values), values, levels[0])
+        self.image.setLookupTable(cmap_obj.getLookupTable(nPts=256))
+        self.image.setImage(shown, levels=levels, autoLevels=False)
+        self.image.setRect(0, 0, values.shape[1], values.shape[0])
+        if self.colorbar is not None:
+            self.colorbar.setColorMap(cmap_obj)
+            self.colorbar.setLevels(levels)
+        self.plot.getAxis("bottom").setTicks(tick_list(self.cols))
+        self.plot.getAxis("left").setTicks(tick_list(self.rows))
+        self.plot.setXRange(0, values.shape[1], padding=0)
+        self.plot.setYRange(0, values.shape[0], padding=0)
+        self.title = title
+        self.plot.setTitle(title, color=self.theme.foreground,
+                           size=f"{(BASE_POINT_SIZE + 1) * self.scale:.0f}pt")
+        self._draw_cell_text(values, levels, cmap_obj)
+        self._draw_mask(masked)
+
+    def _draw_cell_text(self, values, levels, cmap_obj) -> None:
+        for t in self._texts:
+            self.plot.removeItem(t)
+        self._texts = []
+        r, c = values.shape
+        if not self.cell_text or r * c > 144 or max(r, c) > 12:
+            return
+        lo, hi = levels
+        f = font(self.scale, delta=-2)
+        for i in range(r):
+            for j in range(c):
+                v = values[i, j]
+                frac = 0.5 if hi == lo or not np.isfinite(v) else (v - lo) / (hi - lo)
+                rgb = cmap_obj.map(np.clip(frac, 0, 1), mode="float")[:3]
+                light_cell = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] > 0.55
+                text = "−∞" if v == -np.inf else ("" if not np.isfinite(v) else f"{v:.2f}")
+                item = pg.TextItem(text, color="#111111" if light_cell else "#f5f5f5", anchor=(0.5, 0.5))
+                item.setFont(f)
+                item.setPos(j + 0.5, i + 0.5)
+                self.plot.addItem(item)
+                self._texts.append(item)
+
+    def _draw_mask(self, masked) -> None:
+        for item in self._mask_items:
+            self.plot.removeItem(item)
+        self._mask_items = []
+        if masked is None:
+            return
+        masked = np.asarray(masked, dtype=bool)
+        ys, xs = np.nonzero(masked)
+        if len(xs) == 0:
+            return
+        item = pg.ScatterPlotItem(x=xs + 0.5, y=ys + 0.5, symbol="x", size=max(6, 10 * self.scale),
+                                  pen=pg.mkPen("#9ca3af", width=1.5), brush=None)
+        self.plot.addItem(item)
+        self._mask_items.append(item)
+
+    def restyle(self, theme: Theme, scale: float) -> None:
+        self.theme, self.scale = theme, scale
+        style_plot(self.plot, theme, scale)
+        if self.values is not None:
+            self.plot.setTitle(self.title, color=theme.foreground, size=f"{(BASE_POINT_SIZE + 1) * scale:.0f}pt")
+
+    # ---- interaction -----------------------------------------------------------------------
+    def cell_at(self, pos: QPointF):
+        if self.values is None:
+            return None
+        j, i = int(np.floor(pos.x())), int(np.floor(pos.y()))
+        if 0 <= i < self.values.shape[0] and 0 <= j < self.values.shape[1]:
+            return i, j
+        return None
+
+    def describe_cell(self, i: int, j: int) -> str:
+        v = self.values[i, j]
+        return f"{self.title}  [{self.rows[i]} → {self.cols[j]}]  = {v:.6g}"
+
+    def _hover(self, event) -> None:
+        if event.isExit():
+            self.image.setToolTip("")
+            return
+        cell = self.cell_at(event.pos())
+        if cell is not None:
+            text = self.describe_cell(*cell)
+            self.image.setToolTip(text)
+            self.hovered.emit(text)
+
+    def _click(self, event) -> None:
+        if event.button() != Qt.LeftButton:
+            return
+        cell = self.cell_at(event.pos())
+        if cell is not None:
+            event.accept()
+            self.cell_clicked.emit(*cell)
+
+
+class LiveCurves:
+    """Named curves in one PlotItem, drawn from arrays the frame already holds (bounded by the lab).
+    Clip to view and automatic downsampling keep a redraw cheap however long the run."""
+
+    def __init__(self, plot: pg.PlotItem, theme: Theme, scale: float = 1.0):
+        self.plot = plot
+        self.theme = theme
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        plot.setClipToView(True)
+        plot.setDownsampling(auto=True, mode="peak")
+        plot.showGrid(x=True, y=True, alpha=0.2)
+        self.legend = plot.addLegend(offset=(-5, 5), labelTextColor=theme.foreground)
+        style_plot(plot, theme, scale)
+
+    def set(self, name: str, x, y, *, label: str | None = None) -> None:
+        curve = self.curves.get(name)
+        if curve is None:
+            color = self.theme.series[len(self.curves) % len(self.theme.series)]
+            curve = self.plot.plot(name=label or name, pen=pg.mkPen(color, width=2), skipFiniteCheck=True)
+            self.curves[name] = curve
+        curve.setData(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
+
+    def restyle(self, theme: Theme, scale: float) -> None:
+        self.theme = theme
+        style_plot(self.plot, theme, scale)
+        for i, curve in enumerate(self.curves.values()):
+            curve.setPen(pg.mkPen(theme.series[i % len(theme.series)], width=2))
+        self.legend.setLabelTextColor(theme.foreground)
+
+
+def color(hex_or_name: str, alpha: int = 255) -> QColor:
+    c = QColor(hex_or_name)
+    c.setAlpha(alpha)
+    return c
