@@ -1,4 +1,5 @@
-"""UI strings: English in the code, translations in resources/i18n/<lang>.json.
+"""UI strings: English in the code, translations in resources/i18n/<lang>/*.json
+(one file per explainer plus app.json, so explainers never edit the same file).
 
 tr("Play") returns the string in the current language (English where a translation is
 missing). The window calls set_language() and then retranslate() on what it shows, so a
@@ -21,11 +22,11 @@ def set_language(language: str) -> str:
         language = "en"
     catalog: dict[str, str] = {}
     if language != "en":
-        path = resources_dir() / "i18n" / f"{language}.json"
-        try:
-            catalog = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            catalog = {}
+        for path in sorted((resources_dir() / "i18n" / language).glob("*.json")):
+            try:
+                catalog.update(json.loads(path.read_text(encoding="utf-8")))
+            except (OSError, json.JSONDecodeError):
+                continue  # a broken catalog leaves those strings in English
     _language, _catalog = language, catalog
     return language
 
