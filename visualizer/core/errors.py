@@ -12,3 +12,8 @@ class ConfigError(ValueError):
 
 class ExportError(OSError):
     """An export that could not be written; the message says why, in words."""
+
+
+class TrainingHalted(RuntimeError):
+    """Training cannot go on (a NaN or exploding loss...). The runner pauses and shows the
+    message; Reset recovers. Raise it from Lab.step with what happened, in words."""
