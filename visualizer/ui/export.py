@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QRect, QSize, QSizeF
-from PySide6.QtGui import QGuiApplication, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
+from PySide6.QtCore import QMarginsF, QPoint, QRect, QSize, QSizeF
+from PySide6.QtGui import QGuiApplication, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter, QRegion
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QWidget
 
@@ -21,7 +21,20 @@ __all__ = ["DATA_SUFFIXES", "FIGURE_SUFFIXES", "export_figure", "export_data", "
 
 
 def _render(widget: QWidget, painter: QPainter) -> None:
-    widget.render(painter, flags=QWidget.RenderFlag.DrawWindowBackground | QWidget.RenderFlag.DrawChildren)
+    widget.render(painter, QPoint(0, 0), QRegion(),
+                  QWidget.RenderFlag.DrawWindowBackground | QWidget.RenderFlag.DrawChildren)
+
+
+def settle(widget: QWidget) -> None:
+    """Paint once and let layouts react: pyqtgraph axes widen to fit their tick labels only after
+    a first paint, so a figure rendered straight after drawing could miss a label."""
+    scratch = QImage(widget.size(), QImage.Format.Format_ARGB32_Premultiplied)
+    painter = QPainter(scratch)
+    try:
+        _render(widget, painter)
+    finally:
+        painter.end()
+    QGuiApplication.processEvents()
 
 
 def figure_image(widget: QWidget, scale: float = 2.0) -> QImage:
@@ -51,6 +64,8 @@ def export_figure(widget: QWidget, path: str | Path, scale: float = 2.0, title: 
         raise ExportError(f"PNG scale must be between 1 and 4, got {scale}")
     if widget.width() < 2 or widget.height() < 2:
         raise ExportError("the figure has no size yet (is the view shown?)")
+
+    settle(widget)
 
     def write(tmp: str) -> None:
         if suffix == ".png":
@@ -105,4 +120,5 @@ def export_data(frame, path: str | Path) -> Path:
 
 
 def copy_figure(widget: QWidget, scale: float = 2.0) -> None:
+    settle(widget)
     QGuiApplication.clipboard().setImage(figure_image(widget, scale))

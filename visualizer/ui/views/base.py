@@ -105,6 +105,7 @@ class MessageView(View):
         super().__init__(theme, font_scale, parent)
         self._title, self._text = title, text
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 24, 24, 24)
         layout.addStretch(1)
         self.title_label = QLabel()
         self.text_label = QLabel()

@@ -212,7 +212,8 @@ class LiveCurves:
         plot.setClipToView(True)
         plot.setDownsampling(auto=True, mode="peak")
         plot.showGrid(x=True, y=True, alpha=0.2)
-        self.legend = plot.addLegend(offset=(-5, 5), labelTextColor=theme.foreground)
+        self.legend = plot.addLegend(offset=(-5, 5), labelTextColor=theme.foreground,
+                                     labelTextSize=_legend_size(scale))
         style_plot(plot, theme, scale)
 
     def set(self, name: str, x, y, *, label: str | None = None) -> None:
@@ -223,12 +224,28 @@ class LiveCurves:
             self.curves[name] = curve
         curve.setData(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
 
+    def remove(self, name: str) -> None:
+        """Take one curve (and its legend entry) away; unknown names are ignored."""
+        curve = self.curves.pop(name, None)
+        if curve is not None:
+            self.legend.removeItem(curve)
+            self.plot.removeItem(curve)
+
+    def clear(self) -> None:
+        for name in list(self.curves):
+            self.remove(name)
+
     def restyle(self, theme: Theme, scale: float) -> None:
         self.theme = theme
         style_plot(self.plot, theme, scale)
         for i, curve in enumerate(self.curves.values()):
             curve.setPen(pg.mkPen(theme.series[i % len(theme.series)], width=2))
         self.legend.setLabelTextColor(theme.foreground)
+        self.legend.setLabelTextSize(_legend_size(scale))
+
+
+def _legend_size(scale: float) -> str:
+    return f"{max(5.0, (BASE_POINT_SIZE - 1) * scale):.1f}pt"
 
 
 def color(hex_or_name: str, alpha: int = 255) -> QColor:

@@ -1,0 +1,24 @@
+import pytest
+
+from tests.support import TEST_EXPLAINER
+from visualizer.core import registry
+
+
+@pytest.fixture
+def with_test_explainer(monkeypatch):
+    """The registry with the small regression explainer added in front."""
+    monkeypatch.setattr(registry, "EXPLAINERS", (TEST_EXPLAINER,) + registry.EXPLAINERS)
+    return TEST_EXPLAINER
+
+
+@pytest.fixture
+def window(qtbot, with_test_explainer):
+    from visualizer.ui.app import MainWindow
+
+    win = MainWindow(explainer="regression")
+    qtbot.addWidget(win)
+    win.resize(1280, 720)
+    win.show()
+    qtbot.waitUntil(lambda: win.view is not None and win.view.frame is not None, timeout=15_000)
+    yield win
+    win.close()

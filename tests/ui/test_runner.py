@@ -1,0 +1,193 @@
+"""Runner semantics on a small real lab: build, play/pause, step once, live parameters,
+errors, NaN halts, abort, and frame coalescing."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QObject, Slot
+
+from tests.support import RegressionLab
+from visualizer.ui.runner import ERROR, PAUSED, READY, RUNNING, STOPPED, LabRunner
+
+TIMEOUT = 10_000
+
+
+class Consumer(QObject):
+    """Stands in for the window: draws (records) each frame, then tells the runner."""
+
+    def __init__(self, runner, consume=True):
+        super().__init__()
+        self.runner = runner
+        self.frames = []
+        self.errors = []
+        self.consume = consume
+        runner.frame_ready.connect(self.on_frame)
+        runner.failed.connect(self.on_failed)
+
+    @Slot(object)
+    def on_frame(self, frame):
+        self.frames.append(frame)
+        if self.consume:
+            self.runner.frame_consumed()
+
+    @Slot(str)
+    def on_failed(self, message):
+        self.errors.append(message)
+
+
+@pytest.fixture
+def make_runner(qtbot):
+    runners = []
+
+    def make(consume=True, **options):
+        runner = LabRunner(RegressionLab, seed=0, options=options, name="regression")
+        consumer = Consumer(runner, consume)
+        runners.append(runner)
+        with qtbot.waitSignal(runner.frame_ready, timeout=TIMEOUT):
+            runner.start()
+        return runner, consumer
+
+    yield make
+    for runner in runners:
+        assert runner.stop(timeout=2.0)
+
+
+def sync(qtbot, runner):
+    """Wait until the worker has handled every command queued so far."""
+    done = []
+    runner.call(lambda lab: done.append(lab.steps))
+    qtbot.waitUntil(lambda: bool(done), timeout=TIMEOUT)
+    return done[0]
+
+
+def test_first_frame_is_numpy_and_lab_waits_paused(qtbot, make_runner):
+    runner, consumer = make_runner()
+    frame = consumer.frames[0]
+    assert frame.kind == "regression" and frame.step == 0
+    assert all(isinstance(a, np.ndarray) for a in frame.arrays.values())
+    assert runner.state == PAUSED and not runner.playing
+    assert sync(qtbot, runner) == 0  # nothing steps before Play
+
+
+def test_play_then_pause_stops_stepping(qtbot, make_runner):
+    runner, consumer = make_runner()
+    runner.play()
+    qtbot.waitUntil(lambda: runner.steps_done >= 50, timeout=TIMEOUT)
+    assert runner.state == RUNNING
+    runner.pause()
+    paused_at = sync(qtbot, runner)
+    assert runner.state == PAUSED
+    assert sync(qtbot, runner) == paused_at == runner.lab.steps
+    qtbot.waitUntil(lambda: consumer.frames[-1].step == paused_at, timeout=TIMEOUT)
+
+
+def test_step_once_takes_exactly_one_step(qtbot, make_runner):
+    runner, consumer = make_runner()
+    for expected in (1, 2, 3):
+        runner.step_once()
+        assert sync(qtbot, runner) == expected
+    qtbot.waitUntil(lambda: consumer.frames[-1].step == 3, timeout=TIMEOUT)
+    assert len(consumer.frames[-1]["loss"]) == 3
+
+
+def test_learning_rate_changes_between_steps_while_running(qtbot, make_runner):
+    runner, _ = make_runner(lr=0.05)
+    runner.play()
+    qtbot.waitUntil(lambda: runner.steps_done >= 20, timeout=TIMEOUT)
+    runner.set_params({"lr": 0.001})
+    changed_at = sync(qtbot, runner)
+    qtbot.waitUntil(lambda: runner.steps_done >= changed_at + 20, timeout=TIMEOUT)
+    runner.pause()
+    sync(qtbot, runner)
+    seen = runner.lab.lr_seen
+    assert set(seen[:changed_at]) == {0.05}
+    assert set(seen[changed_at:]) == {0.001}  # every step after the change, none before
+    assert runner.lab.steps > changed_at  # a live change does not reset training
+
+
+def test_build_option_change_rebuilds_and_resets(qtbot, make_runner):
+    runner, consumer = make_runner(features=4)
+    for _ in range(3):
+        runner.step_once()
+    runner.set_params({"features": 7})
+    assert sync(qtbot, runner) == 0
+    qtbot.waitUntil(lambda: consumer.frames[-1]["weights"].shape == (1, 7), timeout=TIMEOUT)
+
+
+def test_reset_with_seed_is_reproducible(qtbot, make_runner):
+    runner, _ = make_runner()
+    runner.reset(seed=7)
+    for _ in range(5):
+        runner.step_once()
+    sync(qtbot, runner)
+    first = list(runner.lab.losses)
+    runner.reset(seed=7)
+    for _ in range(5):
+        runner.step_once()
+    sync(qtbot, runner)
+    assert runner.lab.losses == first
+
+
+def test_error_in_a_lab_is_reported_and_the_runner_survives(qtbot, make_runner):
+    runner, consumer = make_runner(fail_at=5)
+    with qtbot.waitSignal(runner.failed, timeout=TIMEOUT) as failed:
+        runner.play()
+    message = failed.args[0]
+    assert "Step 5" in message and "RuntimeError" in message and "deliberate failure" in message
+    assert runner.state == PAUSED and not runner.playing
+    assert runner.is_alive()
+    runner.set_params({"fail_at": 0})
+    runner.play()
+    qtbot.waitUntil(lambda: runner.lab.steps >= 10, timeout=TIMEOUT)
+
+
+def test_nan_loss_halts_training_with_a_message(qtbot, make_runner):
+    runner, _ = make_runner(nan_at=3)
+    with qtbot.waitSignal(runner.failed, timeout=TIMEOUT) as failed:
+        runner.play()
+    assert "NaN" in failed.args[0] and "step 3" in failed.args[0]
+    assert runner.state == PAUSED and runner.lab.steps == 2
+    runner.reset()
+    assert sync(qtbot, runner) == 0
+
+
+def test_a_lab_that_cannot_be_built_reports_why(qtbot):
+    runner = LabRunner(RegressionLab, options={"features": 0}, name="regression")
+    consumer = Consumer(runner)
+    with qtbot.waitSignal(runner.failed, timeout=TIMEOUT) as failed:
+        runner.start()
+    assert "--features" in failed.args[0] and "at least 1" in failed.args[0]
+    qtbot.waitUntil(lambda: runner.state == ERROR, timeout=TIMEOUT)
+    with qtbot.waitSignal(runner.frame_ready, timeout=TIMEOUT):
+        runner.set_params({"features": 3})  # a corrected option builds the lab
+    assert consumer.frames[-1]["weights"].shape == (1, 3)
+    assert runner.stop()
+
+
+def test_static_lab_does_not_play(qtbot, make_runner):
+    runner, _ = make_runner(static=True)
+    assert runner.state == READY
+    runner.play()
+    runner.step_once()
+    assert sync(qtbot, runner) == 0
+
+
+def test_frames_are_coalesced_until_drawn(qtbot, make_runner):
+    runner, consumer = make_runner(consume=False)
+    runner.play()
+    qtbot.waitUntil(lambda: runner.steps_done >= 300, timeout=TIMEOUT)
+    assert len(consumer.frames) == 1  # nothing new is sent until the first is drawn
+    runner.frame_consumed()
+    qtbot.waitUntil(lambda: len(consumer.frames) == 2, timeout=TIMEOUT)
+    assert consumer.frames[1].step > 0
+
+
+def test_stop_while_running_joins_within_a_second(qtbot):
+    runner = LabRunner(RegressionLab, name="regression")
+    consumer = Consumer(runner)
+    with qtbot.waitSignal(runner.frame_ready, timeout=TIMEOUT):
+        runner.start()
+    runner.play()
+    qtbot.waitUntil(lambda: runner.steps_done > 10, timeout=TIMEOUT)
+    assert runner.stop(timeout=1.0)
+    assert not runner.is_alive() and runner.state == STOPPED
+    assert consumer.errors == []

@@ -1,0 +1,196 @@
+"""The main window: navigation, controls, export through the menu, presentation, settings."""
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication, QFileDialog
+
+from visualizer.core import registry
+from visualizer.ui.runner import PAUSED, RUNNING
+from visualizer.ui.settings import Settings
+from visualizer.ui.views.base import MessageView
+
+TIMEOUT = 15_000
+
+
+def test_window_shows_explainers_and_draws_the_lab(window):
+    ids = [window.navigator.item(i).data(Qt.UserRole) for i in range(window.navigator.count())]
+    assert ids[: len(registry.EXPLAINERS)] == [e.id for e in registry.EXPLAINERS]
+    assert window.status_device.text() == "CPU"
+    assert window.runner.state == PAUSED and window.play_action.isEnabled()
+
+
+def test_coming_soon_explainer_opens_without_a_crash(qtbot, window):
+    soon = next(e for e in registry.EXPLAINERS if not e.ready)
+    window.open_explainer(soon.id)
+    assert isinstance(window.view, MessageView)
+    assert "not built yet" in window.view.text_label.text()
+    assert window.runner is None and not window.play_action.isEnabled()
+    window.open_explainer("regression")
+    qtbot.waitUntil(lambda: window.view.frame is not None, timeout=TIMEOUT)
+
+
+def test_play_pause_and_step_from_the_toolbar(qtbot, window):
+    window.play_action.trigger()
+    qtbot.waitUntil(lambda: window.runner.state == RUNNING, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: window.view.drawn >= 3 and window.runner.steps_done >= 30, timeout=TIMEOUT)
+    assert window.play_action.text() == "Pause"
+    window.play_action.trigger()
+    qtbot.waitUntil(lambda: window.runner.state == PAUSED, timeout=TIMEOUT)
+    before = window.runner.lab.steps
+    window.step_action.trigger()
+    qtbot.waitUntil(lambda: window.view.frame.step == before + 1, timeout=TIMEOUT)
+
+
+def test_option_panel_changes_reach_the_lab(qtbot, window):
+    window.options_panel.widgets["features"].setValue(6)
+    qtbot.waitUntil(lambda: window.view.frame["weights"].shape == (1, 6), timeout=TIMEOUT)
+
+
+def test_lab_error_shows_in_the_window_and_the_app_keeps_running(qtbot, window):
+    window.apply_options({"fail_at": 3})
+    window.play_action.trigger()
+    qtbot.waitUntil(lambda: window.banner.isVisible() if window.isVisible() else bool(window.last_error),
+                    timeout=TIMEOUT)
+    assert "deliberate failure" in window.last_error and "Step 3" in window.last_error
+    window.apply_options({"fail_at": 0})
+    window.reset_action.trigger()
+    qtbot.waitUntil(lambda: window.view.frame.step == 0 and not window.last_error, timeout=TIMEOUT)
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg", ".pdf"])
+def test_export_figure_through_the_menu(qtbot, window, tmp_path, monkeypatch, suffix):
+    target = tmp_path / f"figure{suffix}"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window.export_figure_action.trigger()
+    assert target.exists(), window.last_error
+    w, h = window.view.width(), window.view.height()
+    if suffix == ".png":
+        image = QImage(str(target))
+        assert (image.width(), image.height()) == (2 * w, 2 * h)  # the default 2× scale
+    elif suffix == ".svg":
+        root = ET.parse(target).getroot()
+        assert root.tag.endswith("svg") and root.get("viewBox") == f"0 0 {w} {h}"
+        assert len(list(root.iter())) > 50  # real vector content, not one embedded bitmap
+    else:
+        data = target.read_bytes()
+        assert data.startswith(b"%PDF") and b"/MediaBox" in data and data.rstrip().endswith(b"%%EOF")
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]  # no temporary left behind
+
+
+def test_png_scale_setting_is_used(qtbot, window, tmp_path):
+    window.set_png_scale(3)
+    assert window.export_figure_to(str(tmp_path / "f.png"))
+    assert QImage(str(tmp_path / "f.png")).width() == 3 * window.view.width()
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".csv", ".json"])
+def test_export_data_through_the_menu(qtbot, window, tmp_path, monkeypatch, suffix):
+    import numpy as np
+
+    target = tmp_path / f"data{suffix}"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window.export_data_action.trigger()
+    assert target.exists(), window.last_error
+    if suffix == ".npz":
+        with np.load(target) as data:
+            np.testing.assert_array_equal(data["weights"], window.view.frame["weights"])
+
+
+def test_export_to_an_unwritable_place_says_why_and_leaves_nothing(qtbot, window, tmp_path):
+    missing = tmp_path / "no" / "such" / "folder" / "f.png"
+    assert not window.export_figure_to(str(missing))
+    assert "does not exist" in window.last_error and window.banner.isVisibleTo(window)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        ok = window.export_data_to(str(locked / "d.npz"))
+        if not ok:  # root may write anywhere; when refused, the message says why
+            assert "cannot write" in window.last_error
+            assert list(locked.iterdir()) == []
+    finally:
+        locked.chmod(0o700)
+    assert not window.export_data_to(str(tmp_path / "d.xyz"))
+    assert "unknown data format" in window.last_error
+
+
+def test_copy_figure_puts_an_image_on_the_clipboard(qtbot, window):
+    window.copy_action.trigger()
+    image = QApplication.clipboard().image()
+    assert image.width() == 2 * window.view.width()
+
+
+def test_font_scale_changes_every_text(qtbot, window):
+    axis = window.view.heatmap.plot.getAxis("bottom")
+    before = axis.style["tickFont"].pointSizeF()
+    window.zoom_in_action.trigger()
+    window.zoom_in_action.trigger()
+    assert window.font_scale > 1.0
+    assert axis.style["tickFont"].pointSizeF() > before
+    assert window.lesson.step_title.font().pointSizeF() > 10
+    assert Settings().font_scale == window.font_scale
+
+
+def test_theme_switch_recolours_the_view(qtbot, window):
+    window.theme_actions["dark"].trigger()
+    assert window.theme.dark and window.view.theme.dark
+    assert QApplication.palette().window().color().lightness() < 80
+    assert Settings().theme == "dark"
+
+
+def test_language_switch_takes_effect_at_once(qtbot, window):
+    window.language_actions["zh_CN"].trigger()
+    assert window.file_menu.title() == "文件(&F)"
+    assert window.play_action.text() == "播放"
+    window.language_actions["en"].trigger()
+    assert window.file_menu.title() == "&File"
+
+
+def test_fullscreen_toggles(qtbot, window):
+    window.fullscreen_action.trigger()
+    assert window.isFullScreen()
+    window.fullscreen_action.trigger()
+    assert not window.isFullScreen()
+
+
+def test_settings_persist_and_a_corrupt_file_falls_back(qtbot, with_test_explainer, tmp_path):
+    from visualizer.ui.app import MainWindow
+
+    path = tmp_path / "v.ini"
+    settings = Settings(path)
+    settings.save(theme="dark", font_scale=1.3, language="zh_CN", explainer="regression")
+    win = MainWindow(Settings(path), start_labs=False)
+    qtbot.addWidget(win)
+    assert (win.theme.name, win.font_scale, win.explainer.id) == ("dark", 1.3, "regression")
+    win.close()
+    path.write_bytes(b"\x00\xff[General\ntheme=purple\nfont_scale=banana\n\x00")
+    win = MainWindow(Settings(path), start_labs=False)
+    qtbot.addWidget(win)
+    assert win.theme.name == "light" and win.font_scale == 1.0
+    win.close()
+
+
+def test_closing_during_a_run_stops_the_worker(qtbot, window):
+    window.play_action.trigger()
+    qtbot.waitUntil(lambda: window.runner.steps_done > 20, timeout=TIMEOUT)
+    runner = window.runner
+    window.close()
+    assert not runner.is_alive()
+
+
+def test_live_plot_redraws_for_seconds_without_crashing(qtbot, window):
+    """Guards against Qt bindings that corrupt memory under repeated paints (PySide6 6.12.0 on
+    Python 3.11 crashed pyqtgraph windows within seconds)."""
+    import time
+
+    window.play_action.trigger()
+    start = time.perf_counter()
+    drawn = window.view.drawn
+    while time.perf_counter() - start < 3.0:
+        qtbot.wait(20)
+        window.view.heatmap.plot.update()
+    assert window.view.drawn - drawn > 20

@@ -1,0 +1,119 @@
+"""ALiBi page: the head slopes, the bias each head adds by distance, and one head's logits
+before and after the bias (logits + bias = biased logits)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+
+from visualizer.core.frame import Frame
+from visualizer.ui.i18n import tr
+from visualizer.ui.views.positional.common import (Items, Page, axis_label, fmt, index_ticks, pen, set_title,
+                                                    text_item)
+
+
+def slope_text(m: float) -> str:
+    """1/2, 1/4 … for exact powers of two, else 2^(−x) with x to two places."""
+    x = -np.log2(m)
+    return f"1/{int(round(2 ** x))}" if abs(x - round(x)) < 1e-6 else f"2^−{x:.2f}".rstrip("0").rstrip(".")
+
+
+def recipe(heads: int) -> str:
+    if heads & (heads - 1) == 0:
+        return tr("{H} is a power of two: slopes 2^(−8h/{H}) for h = 1 … {H}, a geometric sequence.").format(H=heads)
+    low = 2 ** int(np.floor(np.log2(heads)))
+    return tr("{H} is not a power of two: the {low} slopes of {low} heads, then every other slope of {twice} heads "
+              "for the remaining {rest}.").format(H=heads, low=low, twice=2 * low, rest=heads - low)
+
+
+class AlibiPage(Page):
+    def __init__(self, theme, scale, parent=None):
+        super().__init__(theme, scale, parent)
+        c = self.canvas
+        self.slope_plot = self.plain(c.addPlot(row=0, col=0))
+        self.slope_plot.setMouseEnabled(x=False, y=False)
+        self.bias_curves = self.plain(c.addPlot(row=0, col=1, colspan=2))
+        self.bias_curves.setMouseEnabled(x=False, y=False)
+        self.logit_plot = c.addPlot(row=1, col=0)
+        self.logits = self.heatmap(self.logit_plot, cell_text=False)
+        self.bias_plot = c.addPlot(row=1, col=1)
+        self.bias = self.heatmap(self.bias_plot, cell_text=False)
+        self.sum_plot = c.addPlot(row=1, col=2)
+        self.biased = self.heatmap(self.sum_plot, cell_text=False)
+        self.items = Items()
+
+    def draw(self, frame: Frame, options: dict) -> None:
+        theme, scale = self.theme, self.scale
+        self.items.clear()
+        slopes, bias = frame["slopes"], frame["bias"]
+        H, P, _ = bias.shape
+        h = min(max(0, int(options.get("head", 0))), H - 1)
+        cmap = pg.colormap.get(theme.sequential)
+        head_colors = cmap.map(np.linspace(0.0, 0.85, H), mode="qcolor")
+
+        # slopes
+        bars = pg.BarGraphItem(x=np.arange(H), height=slopes, width=0.7,
+                               brushes=[pg.mkBrush(head_colors[g]) for g in range(H)],
+                               pens=[pg.mkPen(theme.foreground, width=2.5 if g == h else 0.5) for g in range(H)])
+        self.items.add(self.slope_plot, bars)
+        if H <= 16:
+            for g in range(H):
+                self.items.keep(self.slope_plot, text_item(self.slope_plot, slope_text(float(slopes[g])), g,
+                                                           float(slopes[g]), theme.foreground, scale,
+                                                           anchor=(0.5, 1.05), delta=-2))
+        self.slope_plot.setXRange(-0.6, H - 0.4, padding=0)
+        self.slope_plot.setYRange(0, float(slopes.max()) * 1.18, padding=0)
+        step = max(1, int(np.ceil(H / 16)))
+        self.slope_plot.getAxis("bottom").setTicks([[(g, str(g)) for g in range(0, H, step)], []])
+        set_title(self.slope_plot, tr("slope m per head ({H} heads)").format(H=H), theme, scale)
+        axis_label(self.slope_plot, "bottom", tr("head"), theme, scale)
+        axis_label(self.slope_plot, "left", tr("slope m"), theme, scale)
+
+        # bias against the key position, for a query in the middle
+        query = P // 2
+        x = np.arange(P)
+        for g in range(H):
+            row = bias[g, query].astype(np.float64)
+            keep = np.isfinite(row)
+            width = 3.2 if g == h else 1.4
+            self.items.add(self.bias_curves, pg.PlotDataItem(x[keep], row[keep], pen=pg.mkPen(head_colors[g], width=width)))
+        self.items.add(self.bias_curves, pg.InfiniteLine(query, angle=90, pen=pen(theme.muted, 1.2, dashed=True)))
+        low = float(np.nanmin(np.where(np.isfinite(bias[:, query]), bias[:, query], np.nan)))
+        self.items.keep(self.bias_curves, text_item(
+            self.bias_curves, tr("head {h}: m = {m}").format(h=h, m=slope_text(float(slopes[h]))),
+            0, low * 0.04, theme.foreground, scale, anchor=(0, 0), delta=0, bold=True))
+        self.bias_curves.setXRange(0, max(1, P - 1), padding=0.02)
+        self.bias_curves.setYRange(low * 1.05 if low < 0 else -1, abs(low) * 0.03 + 0.01, padding=0)
+        set_title(self.bias_curves, tr("bias −m·|i − j| added to query {q}'s logits, one line per head "
+                                       "(steep: local heads, flat: long-range heads)").format(q=query), theme, scale)
+        axis_label(self.bias_curves, "bottom", tr("key position j"), theme, scale)
+        axis_label(self.bias_curves, "left", tr("bias"), theme, scale)
+
+        # logits + bias = biased logits, for head h
+        logits, biased = frame["logits"][h], frame["biased_logits"][h]
+        m = float(np.abs(logits).max()) or 1.0
+        self.logits.set_matrix(logits, title=tr("q·k/√d of head {h} (no position)").format(h=h), levels=(-m, m))
+        finite = bias[h][np.isfinite(bias[h])]
+        self.bias.set_matrix(bias[h], title=tr("+ ALiBi bias of head {h}").format(h=h),
+                             levels=(float(finite.min()) if finite.size and finite.min() < 0 else -1.0, 0.0),
+                             cmap=theme.sequential)
+        fin = biased[np.isfinite(biased)]
+        mb = float(np.abs(fin).max()) if fin.size else 1.0
+        self.biased.set_matrix(biased, title=tr("= biased logits of head {h}").format(h=h), levels=(-mb, mb))
+        for plot in (self.logit_plot, self.bias_plot, self.sum_plot):
+            index_ticks(plot, "left", P, max_ticks=6)
+            index_ticks(plot, "bottom", P, max_ticks=6)
+            axis_label(plot, "bottom", tr("key j"), theme, scale)
+        axis_label(self.logit_plot, "left", tr("query i"), theme, scale)
+
+        causal = bool(frame.info.get("causal"))
+        title = tr("ALiBi: attention with linear biases")
+        subtitle = tr("No position vectors: head h adds −m_h·|i − j| to its logits, so far keys lose weight  ·  "
+                      "{H} heads, {P} positions, a real nn.MultiheadAttention (head width {d}) on random input").format(
+            H=H, P=P, d=frame.info.get("head_dim", 16))
+        facts = recipe(H) + " " + tr("Head {h} (m = {m}): a key {d} positions away loses {loss} from its logit.").format(
+            h=h, m=self.strong(slope_text(float(slopes[h]))), d=min(10, P - 1),
+            loss=self.strong(fmt(float(slopes[h]) * min(10, P - 1))))
+        if causal:
+            facts += " " + tr("Causal: keys after the query are masked (−∞), as in the paper's decoder.")
+        self.set_texts(title, subtitle, facts)

@@ -1,0 +1,237 @@
+"""Sinusoidal and learned pages: an encoding table as a heatmap, its position similarity, chosen
+dimensions as curves, and (sinusoidal) one frequency pair as points on a circle."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+
+from visualizer.core.frame import Frame
+from visualizer.labs.positional.config import parse_dims
+from visualizer.labs.positional.geometry import pair_points, shift_rotation
+from visualizer.ui.i18n import tr
+from visualizer.ui.views.positional.common import (Items, Page, arrow_head, axis_label, css_size, fmt, index_ticks,
+                                                    pen, robust_levels, set_title, text_item)
+from visualizer.ui.widgets.plots import LiveCurves
+
+
+def shown_dims(options: dict, dim: int) -> tuple[list[int], list[int]]:
+    """(dims to draw, dims asked for but beyond the table)."""
+    try:
+        asked = parse_dims(str(options.get("curve_dims", "")))
+    except ValueError:
+        asked = []
+    return [d for d in asked if d < dim], [d for d in asked if d >= dim]
+
+
+class TablePanel:
+    """Three plots for one (P, D) table: heatmap, similarity, curves of chosen dimensions."""
+
+    def __init__(self, page: Page, enc: dict, sim: dict, curves: dict):
+        """enc, sim, curves: where each plot goes, as addPlot keywords (row, col, rowspan, colspan)."""
+        c = page.canvas
+        self.page = page
+        self.enc_plot = c.addPlot(**enc)
+        self.enc = page.heatmap(self.enc_plot, cell_text=False)
+        self.sim_plot = c.addPlot(**sim)
+        self.sim = page.heatmap(self.sim_plot, cell_text=False)
+        self.curve_plot = c.addPlot(**curves)
+        self.curves = LiveCurves(self.curve_plot, page.theme, page.scale)
+        self.curves.legend.setOffset((8, 4))  # top left: the training-length label sits top right
+        page.curve_sets.append(self.curves)
+        self.items = Items()
+
+    def draw(self, name: str, table: np.ndarray, dot: np.ndarray, cosine: np.ndarray, options: dict,
+             train_length: int | None, *, robust: bool = False) -> None:
+        theme, scale = self.page.theme, self.page.scale
+        self.items.clear()
+        P, D = table.shape
+        levels = robust_levels(table) if robust else None
+        self.enc.set_matrix(table, title=tr("{name}: encoding, {P} positions × {D} dimensions").format(
+            name=name, P=P, D=D), levels=levels)
+        index_ticks(self.enc_plot, "left", P)
+        index_ticks(self.enc_plot, "bottom", D, max_ticks=8)
+        axis_label(self.enc_plot, "left", tr("position p"), theme, scale)
+        axis_label(self.enc_plot, "bottom", tr("dimension"), theme, scale)
+
+        measure = options.get("similarity", "cosine")
+        sim = cosine if measure == "cosine" else dot
+        sim_levels = (-1.0, 1.0) if measure == "cosine" else None
+        title = (tr("{name}: cosine similarity of PEᵢ and PEⱼ") if measure == "cosine"
+                 else tr("{name}: dot product PEᵢ·PEⱼ")).format(name=name)
+        self.sim.set_matrix(sim, title=title, levels=sim_levels)
+        index_ticks(self.sim_plot, "left", P)
+        index_ticks(self.sim_plot, "bottom", P)
+        axis_label(self.sim_plot, "left", tr("position i"), theme, scale)
+        axis_label(self.sim_plot, "bottom", tr("position j"), theme, scale)
+
+        if train_length is not None and 0 < train_length < P:
+            edge = pen(theme.foreground, 2, dashed=True)
+            self.items.add(self.enc_plot, pg.InfiniteLine(train_length, angle=0, pen=edge))
+            self.items.add(self.sim_plot, pg.InfiniteLine(train_length, angle=0, pen=edge))
+            self.items.add(self.sim_plot, pg.InfiniteLine(train_length, angle=90, pen=edge))
+
+        self.draw_curves(name, table, options, train_length)
+
+    def draw_curves(self, name: str, table: np.ndarray, options: dict, train_length: int | None) -> None:
+        theme, scale = self.page.theme, self.page.scale
+        P, D = table.shape
+        dims, _ = shown_dims(options, D)
+        self.curves.clear()
+        x = np.arange(P)
+        for d in dims:
+            self.curves.set(f"dim {d}", x, table[:, d], label=tr("dim {d}").format(d=d))
+        self.curves.legend.setColumnCount(max(1, len(dims)))
+        if dims:
+            lo, hi = float(table[:, dims].min()), float(table[:, dims].max())
+            span = (hi - lo) or 1.0
+            self.curve_plot.setYRange(lo - 0.05 * span, hi + 0.35 * span, padding=0)
+        set_title(self.curve_plot, tr("{name}: chosen dimensions against position").format(name=name), theme, scale)
+        axis_label(self.curve_plot, "left", tr("value"), theme, scale)
+        axis_label(self.curve_plot, "bottom", tr("position p"), theme, scale)
+        self.curve_plot.setXRange(0, max(1, P - 1), padding=0.02)
+        if train_length is not None and 0 < train_length < P:
+            region = pg.LinearRegionItem((train_length - 0.5, P - 0.5), movable=False,
+                                         brush=pg.mkBrush(pen(theme.muted, alpha=45).color()),
+                                         pen=pg.mkPen(None))
+            region.setZValue(-10)
+            self.items.add(self.curve_plot, region)
+            line = pg.InfiniteLine(train_length - 0.5, angle=90, pen=pen(theme.foreground, 2, dashed=True),
+                                   label=tr("training length {L}").format(L=train_length),
+                                   labelOpts={"position": 0.96, "color": theme.foreground, "anchors": [(0, 0), (0, 0)],
+                                              "fill": pg.mkBrush(pen(theme.background, alpha=200).color())})
+            line.label.setFont(_font(scale))
+            self.items.add(self.curve_plot, line)
+
+
+def _font(scale: float, delta: float = -1.0):
+    from visualizer.ui.widgets.plots import font
+
+    return font(scale, delta=delta)
+
+
+class SinusoidalPage(Page):
+    def __init__(self, theme, scale, parent=None):
+        super().__init__(theme, scale, parent)
+        self.panel = TablePanel(self, enc=dict(row=0, col=0), sim=dict(row=0, col=1), curves=dict(row=1, col=0))
+        self.circle_plot = self.plain(self.canvas.addPlot(row=1, col=1))
+        self.canvas.ci.layout.setColumnStretchFactor(0, 3)
+        self.canvas.ci.layout.setColumnStretchFactor(1, 2)
+        self.canvas.ci.layout.setRowStretchFactor(0, 4)
+        self.canvas.ci.layout.setRowStretchFactor(1, 5)
+        self.circle_plot.setAspectLocked(True)
+        self.circle_plot.setMouseEnabled(x=False, y=False)
+        self.items = Items()
+
+    def draw(self, frame: Frame, options: dict) -> None:
+        table = frame["encoding"]
+        P, D = table.shape
+        L = int(options.get("train_length", 0))
+        train = L if 0 < L < P else None
+        self.panel.draw(tr("sinusoidal"), table, frame["similarity"], frame["cosine"], options, train)
+        pair, shift = self._pair_shift(options, P, D)
+        rot = self._draw_circle(frame, pair, shift, train)
+        omega = float(frame["frequencies"][pair])
+        title = tr("Sinusoidal positional encoding")
+        subtitle = tr("PE[p, 2i] = sin(p·ωᵢ),  PE[p, 2i+1] = cos(p·ωᵢ),  ωᵢ = base^(−2i/D)  ·  "
+                      "{P} positions × {D} dimensions, base {base}").format(P=P, D=D, base=fmt(frame.info.get("base", 1e4)))
+        facts = tr("Shift by k = {k}: every point of pair {i} turns by the same angle ωᵢ·k = {angle} rad, "
+                   "wherever it starts. Measured on the table at all {n} positions: the angles differ by at most "
+                   "{spread} rad and |PE(p+k) − R·PE(p)| ≤ {res}. The rotation depends only on k.").format(
+            k=shift, i=pair, angle=self.strong(fmt(omega * shift)), n=len(rot.angles),
+            spread=self.strong(fmt(rot.spread)), res=self.strong(fmt(rot.residual)))
+        if train is not None:
+            facts += " " + tr("Positions from {L} on (dashed line, shaded) lie beyond the training length: "
+                              "the formula still gives them values on the same circles.").format(L=L)
+        self.set_texts(title, subtitle, facts)
+
+    @staticmethod
+    def _pair_shift(options: dict, P: int, D: int) -> tuple[int, int]:
+        pair = min(max(0, int(options.get("pair", 0))), D // 2 - 1)
+        shift = min(max(1, int(options.get("shift", 1))), max(1, P - 1))
+        return pair, shift
+
+    def _draw_circle(self, frame: Frame, pair: int, shift: int, train: int | None):
+        theme, scale = self.theme, self.scale
+        plot = self.circle_plot
+        self.items.clear()
+        table = frame["encoding"]
+        P = table.shape[0]
+        u = pair_points(table, pair)                                     # (P, 2): (sin, cos)
+        omega = float(frame["frequencies"][pair])
+        t = np.linspace(0, 2 * np.pi, 241)
+        self.items.add(plot, pg.PlotCurveItem(np.sin(t), np.cos(t), pen=pen(theme.muted, 1.2)))
+        cmap = pg.colormap.get(theme.sequential)
+        colors = cmap.map(np.linspace(0.0, 0.9, P), mode="qcolor")
+        trained = np.arange(P) < (train if train is not None else P)
+        size = max(6.0, 9 * scale)
+        spots = [{"pos": (u[p, 0], u[p, 1]), "size": size,
+                  "brush": pg.mkBrush(colors[p]) if trained[p] else pg.mkBrush(None),
+                  "pen": pg.mkPen(colors[p], width=1.6)} for p in range(P)]
+        self.items.add(plot, pg.ScatterPlotItem(spots=spots))
+        # every shift by k is the same turn: draw it at a few starting positions, just outside the circle
+        rot = shift_rotation(table, pair, shift) if shift < P else None
+        if shift < P:
+            starts = np.unique(np.linspace(0, P - 1 - shift, min(4, P - shift)).round().astype(int))
+            for j, p in enumerate(starts):
+                radius = 1.12 + 0.07 * (j % 2)
+                a0, a1 = p * omega, (p + shift) * omega
+                arc = np.linspace(a0, a1, 40)
+                color = theme.series[j % len(theme.series)]
+                self.items.add(plot, pg.PlotCurveItem(radius * np.sin(arc), radius * np.cos(arc), pen=pen(color, 2.4)))
+                self.items.keep(plot, arrow_head(plot, radius * np.sin(a1), radius * np.cos(a1),
+                                                 np.cos(a1), -np.sin(a1), color, scale))
+                self.items.keep(plot, text_item(plot, f"{p}→{p + shift}", (radius + 0.2) * np.sin((a0 + a1) / 2),
+                                                (radius + 0.2) * np.cos((a0 + a1) / 2), color, scale))
+        self.items.keep(plot, text_item(plot, "p = 0", u[0, 0], u[0, 1] - 0.12, theme.foreground, scale,
+                                        anchor=(0.5, 0)))
+        lim = 1.45
+        plot.setXRange(-lim, lim, padding=0)
+        plot.setYRange(-lim, lim, padding=0)
+        set_title(plot, tr("pair {i} (dims {a}, {b}): ωᵢ = {w} rad per position").format(
+            i=pair, a=2 * pair, b=2 * pair + 1, w=fmt(omega)), theme, scale)
+        axis_label(plot, "bottom", tr("PE[p, 2i] = sin(p·ωᵢ)"), theme, scale)
+        axis_label(plot, "left", tr("PE[p, 2i+1] = cos(p·ωᵢ)"), theme, scale)
+        return rot
+
+    def data_frame(self, frame: Frame, options: dict) -> Frame:
+        out = super().data_frame(frame, options)
+        P, D = frame["encoding"].shape
+        pair, shift = self._pair_shift(options, P, D)
+        out.arrays["pair_points"] = pair_points(frame["encoding"], pair)
+        if shift < P:
+            out.arrays["shift_angles"] = shift_rotation(frame["encoding"], pair, shift).angles
+        return out
+
+
+class LearnedPage(Page):
+    def __init__(self, theme, scale, parent=None):
+        super().__init__(theme, scale, parent)
+        self.learned = TablePanel(self, *(dict(row=0, col=c) for c in range(3)))
+        self.sinusoidal = TablePanel(self, *(dict(row=1, col=c) for c in range(3)))
+
+    def draw(self, frame: Frame, options: dict) -> None:
+        table, sin = frame["encoding"], frame["sinusoidal_encoding"]
+        P, D = table.shape
+        model = frame.info.get("model", "all-MiniLM-L6-v2")
+        self.learned.draw(tr("learned"), table, frame["similarity"], frame["cosine"], options, None, robust=True)
+        self.sinusoidal.draw(tr("sinusoidal"), sin, frame["sinusoidal_similarity"], frame["sinusoidal_cosine"],
+                             options, None)
+        near_l = _neighbour_cosine(frame["cosine"])
+        near_s = _neighbour_cosine(frame["sinusoidal_cosine"])
+        norms = np.linalg.norm(table, axis=1)
+        title = tr("Learned position embeddings of {model}, beside sinusoidal").format(model=model)
+        subtitle = tr("Top: the model's trained table (rows 0–{last} of {rows}, {D} dimensions). "
+                      "Bottom: the sinusoidal formula at the same size.").format(
+            last=P - 1, rows=frame.info.get("table_positions", 512), D=D)
+        facts = tr("Neighbouring positions: mean cosine {l} (learned) vs {s} (sinusoidal). Row 0 has norm {n0}, "
+                   "the others a median of {nm}. A learned table ends at its last row ({rows}): a longer input has "
+                   "no embedding at all, so learned positions cannot extrapolate.").format(
+            l=self.strong(fmt(near_l)), s=self.strong(fmt(near_s)), n0=self.strong(fmt(float(norms[0]))),
+            nm=self.strong(fmt(float(np.median(norms[1:])) if P > 1 else float(norms[0]))),
+            rows=frame.info.get("table_positions", 512))
+        self.set_texts(title, subtitle, facts)
+
+
+def _neighbour_cosine(cosine: np.ndarray) -> float:
+    return float(np.mean(np.diagonal(cosine, 1))) if cosine.shape[0] > 1 else 1.0

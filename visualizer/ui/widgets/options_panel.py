@@ -1,0 +1,111 @@
+"""A form built from a lab's OptionSet: the same declaration the CLI reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QLineEdit,
+                               QSpinBox, QWidget)
+
+from visualizer.core.options import Option, OptionSet
+from visualizer.ui.i18n import tr
+
+TEXT_DEBOUNCE_MS = 150  # typing recomputes once the typist pauses this long
+
+
+def option_label(option: Option) -> str:
+    return option.name.replace("_", " ").capitalize()
+
+
+class OptionsPanel(QWidget):
+    changed = Signal(str, object)  # option name, new value (already coerced)
+
+    def __init__(self, options: OptionSet, values: dict | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.options = options
+        self.widgets: dict[str, QWidget] = {}
+        self.labels: dict[str, QLabel] = {}
+        self._text_timers: dict[str, QTimer] = {}
+        self.form = QFormLayout(self)
+        self.form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        self.form.setLabelAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        for option in options:
+            if not option.panel:
+                continue
+            widget = self._make_widget(option)
+            label = QLabel()
+            self.widgets[option.name] = widget
+            self.labels[option.name] = label
+            self.form.addRow(label, widget)
+        self.set_values(values or options.defaults())
+        self.retranslate()
+
+    def _make_widget(self, option: Option) -> QWidget:
+        name = option.name
+        if option.kind == "bool":
+            w = QCheckBox()
+            w.toggled.connect(lambda v, n=name: self._emit(n, v))
+        elif option.kind == "int":
+            w = QSpinBox()
+            w.setRange(int(option.minimum if option.minimum is not None else -10**9),
+                       int(option.maximum if option.maximum is not None else 10**9))
+            w.setSingleStep(int(option.step or 1))
+            w.setKeyboardTracking(False)
+            w.valueChanged.connect(lambda v, n=name: self._emit(n, v))
+        elif option.kind == "float":
+            w = QDoubleSpinBox()
+            w.setDecimals(6 if (option.maximum or 1) <= 1 else 3)
+            w.setRange(option.minimum if option.minimum is not None else -1e9,
+                       option.maximum if option.maximum is not None else 1e9)
+            w.setSingleStep(option.step or (10 ** -w.decimals() * 100 if (option.maximum or 1) <= 1 else 0.1))
+            w.setKeyboardTracking(False)
+            w.valueChanged.connect(lambda v, n=name: self._emit(n, v))
+        elif option.kind == "choice":
+            w = QComboBox()
+            for choice in option.choices:
+                w.addItem(str(choice), choice)
+            w.currentIndexChanged.connect(lambda _i, n=name, box=w: self._emit(n, box.currentData()))
+        else:
+            w = QLineEdit()
+            if option.max_length:
+                w.setMaxLength(option.max_length)
+            timer = QTimer(self)
+            timer.setSingleShot(True)
+            timer.setInterval(TEXT_DEBOUNCE_MS)
+            timer.timeout.connect(lambda n=name, edit=w: self._emit(n, edit.text()))
+            self._text_timers[name] = timer
+            w.textEdited.connect(timer.start)
+            w.editingFinished.connect(lambda n=name, edit=w, t=timer: (t.stop(), self._emit(n, edit.text())))
+        return w
+
+    def _emit(self, name: str, value: Any) -> None:
+        self.changed.emit(name, value)
+
+    def set_values(self, values: dict) -> None:
+        """Show these values without emitting `changed` (the lab or a lesson set them)."""
+        for name, value in values.items():
+            w = self.widgets.get(name)
+            if w is None:
+                continue
+            with QSignalBlocker(w):
+                if isinstance(w, QCheckBox):
+                    w.setChecked(bool(value))
+                elif isinstance(w, (QSpinBox, QDoubleSpinBox)):
+                    w.setValue(value)
+                elif isinstance(w, QComboBox):
+                    index = w.findData(value)
+                    if index < 0:  # a value outside the choices (a model folder): show it
+                        w.addItem(str(value), value)
+                        index = w.count() - 1
+                    w.setCurrentIndex(index)
+                elif isinstance(w, QLineEdit) and w.text() != value:
+                    w.setText(str(value))
+
+    @Slot()
+    def retranslate(self) -> None:
+        for name, label in self.labels.items():
+            option = self.options[name]
+            label.setText(tr(option_label(option)))
+            self.widgets[name].setToolTip(tr(option.help))
+            label.setToolTip(tr(option.help))
