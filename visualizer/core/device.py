@@ -60,3 +60,11 @@ def device_label(device) -> str:
     if device.type == "mps":
         return "Apple GPU (mps)"
     return "CPU"
+
+
+def limit_torch_threads(n: int) -> None:
+    """Intra-op threads for torch in this process. One thread for a training worker on a small
+    machine keeps the GUI responsive without slowing small models (measured in DESIGN.md)."""
+    import torch
+
+    torch.set_num_threads(n)

@@ -30,6 +30,8 @@ class Option:
     maximum: float | None = None
     max_length: int | None = None  # for "str"
     allow_empty: bool = True  # for "str"
+    panel: bool = True  # False: set by the view or a lesson (a clicked mask...), not a panel widget
+    step: float | None = None  # spin-box increment in the options panel
     # a "choice" option may also accept a value outside `choices` when this returns True
     # (e.g. a model folder path beside the built-in model names)
     accept_other: Callable[[str], bool] | None = field(default=None, compare=False)

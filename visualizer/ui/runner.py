@@ -167,9 +167,9 @@ class LabRunner(QObject):
 
     def _run(self) -> None:
         if self._torch_threads:
-            import torch
+            from visualizer.core.device import limit_torch_threads
 
-            torch.set_num_threads(self._torch_threads)
+            limit_torch_threads(self._torch_threads)
         self._build()
         last_emit = 0.0
         next_step_at = 0.0
