@@ -165,7 +165,7 @@ def test_settings_persist_and_a_corrupt_file_falls_back(qtbot, with_test_explain
     settings.save(theme="dark", font_scale=1.3, language="zh_CN", explainer="regression")
     win = MainWindow(Settings(path), start_labs=False)
     qtbot.addWidget(win)
-    assert (win.theme.name, win.font_scale, win.explainer.id) == ("dark", 1.3, "regression")
+    assert (win.theme.name, win.font_scale, win.initial_explainer) == ("dark", 1.3, "regression")
     win.close()
     path.write_bytes(b"\x00\xff[General\ntheme=purple\nfont_scale=banana\n\x00")
     win = MainWindow(Settings(path), start_labs=False)

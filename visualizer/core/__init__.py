@@ -1,11 +1,6 @@
 """Qt-free plumbing shared by every explainer: options, frames, labs, devices, writers.
 
-Nothing in this package imports Qt, pyqtgraph or superqt (CI checks it).
+Nothing in this package imports Qt, pyqtgraph or superqt (CI checks it). Import the modules
+themselves (visualizer.core.lab, .frame, ...): this package stays light so that the window
+can paint before numpy and torch are imported.
 """
-
-from visualizer.core.errors import ConfigError, ExportError
-from visualizer.core.frame import Frame
-from visualizer.core.lab import Lab
-from visualizer.core.options import Option, OptionSet
-
-__all__ = ["ConfigError", "ExportError", "Frame", "Lab", "Option", "OptionSet"]

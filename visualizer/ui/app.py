@@ -17,15 +17,14 @@ from visualizer.core import registry
 from visualizer.core.errors import ConfigError, ExportError
 from visualizer.core.resources import LANGUAGES, LessonError, load_lesson, resources_dir
 from visualizer.ui import i18n
-from visualizer.ui.export import copy_figure, export_data, export_figure
 from visualizer.ui.i18n import tr
 from visualizer.ui.runner import ERROR, LOADING, PAUSED, READY, RUNNING, STOPPED, LabRunner
 from visualizer.ui.settings import FONT_SCALES, Settings
 from visualizer.ui.theme import apply_to_app, theme_named
-from visualizer.ui.views.base import MessageView, View
+from visualizer.ui.fonts import font
+from visualizer.ui.views.message import MessageView
 from visualizer.ui.widgets.lesson_panel import LessonPanel
 from visualizer.ui.widgets.options_panel import OptionsPanel
-from visualizer.ui.widgets.plots import font
 
 SPEEDS = (("Max", None), ("100 steps/s", 100), ("30 steps/s", 30), ("10 steps/s", 10),
           ("2 steps/s (slow motion)", 2))
@@ -78,7 +77,7 @@ class MainWindow(QMainWindow):
         self.start_labs = start_labs
         self.runner: LabRunner | None = None
         self._binding: RunnerBinding | None = None
-        self.view: View | None = None
+        self.view = None  # a View (visualizer.ui.views.base), or a MessageView
         self.options_panel: OptionsPanel | None = None
         self.explainer = None
         self.last_error = ""
@@ -101,13 +100,17 @@ class MainWindow(QMainWindow):
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(1400, 860)
         self.apply_theme(self.theme.name, save=False)
-        self.retranslate()
         wanted = explainer or self.settings.explainer
         try:
             registry.get(wanted)
         except KeyError:
             wanted = registry.EXPLAINERS[0].id
-        self.open_explainer(wanted)
+        # paint first: the explainer (pyqtgraph, its view, then torch in the worker) opens right
+        # after the window's first paint, behind a "Loading…" message
+        self.initial_explainer = wanted
+        self._set_view(MessageView(self.theme, self.font_scale, registry.get(wanted).title, "Loading…"))
+        self.first_painted.connect(self._open_initial)
+        self.retranslate()
         if self.settings.problem:
             self.show_error(f"{tr(self.settings.problem)} ({self.settings.path})")
 
@@ -292,6 +295,15 @@ class MainWindow(QMainWindow):
             self.addAction(a)
 
     # ---- explainers ----------------------------------------------------------------------------
+    @Slot()
+    def _open_initial(self) -> None:
+        QTimer.singleShot(0, self._open_initial_now)
+
+    def _open_initial_now(self) -> None:
+        if self.explainer is None:
+            self.open_explainer(self.initial_explainer)
+            self.retranslate()
+
     def open_explainer(self, explainer_id: str) -> None:
         explainer = registry.get(explainer_id)
         if self.explainer is not None and explainer.id == self.explainer.id:
@@ -339,7 +351,7 @@ class MainWindow(QMainWindow):
         if self.start_labs:
             self._start_runner(options.defaults())
 
-    def _set_view(self, view: View) -> None:
+    def _set_view(self, view) -> None:
         self.view = view
         self.stack.addWidget(view)
         self.stack.setCurrentWidget(view)
@@ -537,6 +549,8 @@ class MainWindow(QMainWindow):
     def export_figure_to(self, path: str) -> bool:
         if self.view is None:
             return False
+        from visualizer.ui.export import export_figure
+
         try:
             written = export_figure(self.view.figure_widget(), path, scale=self.png_scale,
                                     title=f"visualizer — {self.explainer.title}")
@@ -549,6 +563,8 @@ class MainWindow(QMainWindow):
     def export_data_to(self, path: str) -> bool:
         if self.view is None:
             return False
+        from visualizer.ui.export import export_data
+
         try:
             written = export_data(self.view.data_frame(), path)
         except ExportError as exc:
@@ -559,6 +575,8 @@ class MainWindow(QMainWindow):
 
     def copy_figure(self) -> None:
         if self.view is not None:
+            from visualizer.ui.export import copy_figure
+
             copy_figure(self.view.figure_widget(), self.png_scale)
             self.statusBar().showMessage(tr("Figure copied to the clipboard"), 5000)
 

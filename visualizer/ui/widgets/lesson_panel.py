@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTextBrowser, QV
 
 from visualizer.core.resources import Lesson
 from visualizer.ui.i18n import tr
-from visualizer.ui.widgets.plots import font
+from visualizer.ui.fonts import font
 
 
 class LessonPanel(QWidget):

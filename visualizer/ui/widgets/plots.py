@@ -5,21 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor
 
+from visualizer.ui.fonts import BASE_POINT_SIZE, font  # noqa: F401 - re-exported for views
 from visualizer.ui.theme import Theme
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
-
-BASE_POINT_SIZE = 10.0
-
-
-def font(scale: float, *, bold: bool = False, delta: float = 0.0) -> QFont:
-    f = QFont()
-    f.setPointSizeF(max(5.0, (BASE_POINT_SIZE + delta) * scale))
-    f.setBold(bold)
-    return f
-
 
 def style_plot(plot: pg.PlotItem, theme: Theme, scale: float, title: str | None = None) -> None:
     """Axes, tick labels and title in the theme's colours at the current font scale."""
@@ -75,15 +66,31 @@ class Heatmap(QObject):
         if not show_axes:
             plot.hideAxis("left")
             plot.hideAxis("bottom")
-        self._texts: list[pg.TextItem] = []
+        self._texts: list[pg.TextItem] = []   # a pool: reused from frame to frame, extras hidden
         self._mask_items: list = []
+        self._ticks: tuple | None = None
+        self._shown_title: tuple | None = None
         self.colorbar = None
         if colorbar:
             self.colorbar = pg.ColorBarItem(interactive=False, width=12, colorMap=pg.colormap.get(self.cmap_name))
             self.colorbar.setImageItem(self.image, insert_in=plot)
         self.image.hoverEvent = self._hover
         self.image.mouseClickEvent = self._click
-        style_plot(plot, theme, scale)
+        self._style_all()
+
+    def set_axis_labels(self, rows: str = "", cols: str = "") -> None:
+        """Name the axes (e.g. "query" down the side, "key" along the bottom)."""
+        self.plot.setLabel("left", rows)
+        self.plot.setLabel("bottom", cols)
+        style_plot(self.plot, self.theme, self.scale)
+
+    def _style_all(self) -> None:
+        style_plot(self.plot, self.theme, self.scale)
+        if self.colorbar is not None:
+            axis = self.colorbar.axis
+            axis.setPen(pg.mkPen(self.theme.muted))
+            axis.setTextPen(pg.mkPen(self.theme.foreground))
+            axis.setTickFont(font(self.scale, delta=-1))
 
     # ---- data ----------------------------------------------------------------------------
     def set_matrix(self, values, rows=None, cols=None, *, title: str = "", levels=None,
@@ -116,37 +123,51 @@ class Heatmap(QObject):
         if self.colorbar is not None:
             self.colorbar.setColorMap(cmap_obj)
             self.colorbar.setLevels(levels)
-        self.plot.getAxis("bottom").setTicks(tick_list(self.cols))
-        self.plot.getAxis("left").setTicks(tick_list(self.rows))
-        self.plot.setXRange(0, values.shape[1], padding=0)
-        self.plot.setYRange(0, values.shape[0], padding=0)
+        ticks = (tuple(self.rows), tuple(self.cols))
+        if ticks != self._ticks:  # re-laying out the axes is the slow part of a redraw: only when labels change
+            self._ticks = ticks
+            self.plot.getAxis("bottom").setTicks(tick_list(self.cols))
+            self.plot.getAxis("left").setTicks(tick_list(self.rows))
+            self.plot.setXRange(0, values.shape[1], padding=0)
+            self.plot.setYRange(0, values.shape[0], padding=0)
         self.title = title
-        self.plot.setTitle(title, color=self.theme.foreground,
-                           size=f"{(BASE_POINT_SIZE + 1) * self.scale:.0f}pt")
+        self._set_title()
         self._draw_cell_text(values, levels, cmap_obj)
         self._draw_mask(masked)
 
+    def _set_title(self) -> None:
+        key = (self.title, self.theme.foreground, self.scale)
+        if key != self._shown_title:
+            self._shown_title = key
+            self.plot.setTitle(self.title, color=self.theme.foreground,
+                               size=f"{(BASE_POINT_SIZE + 1) * self.scale:.0f}pt")
+
     def _draw_cell_text(self, values, levels, cmap_obj) -> None:
-        for t in self._texts:
-            self.plot.removeItem(t)
-        self._texts = []
         r, c = values.shape
-        if not self.cell_text or r * c > 144 or max(r, c) > 12:
-            return
-        lo, hi = levels
-        f = font(self.scale, delta=-2)
-        for i in range(r):
-            for j in range(c):
-                v = values[i, j]
-                frac = 0.5 if hi == lo or not np.isfinite(v) else (v - lo) / (hi - lo)
-                rgb = cmap_obj.map(np.clip(frac, 0, 1), mode="float")[:3]
-                light_cell = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] > 0.55
-                text = "−∞" if v == -np.inf else ("" if not np.isfinite(v) else f"{v:.2f}")
-                item = pg.TextItem(text, color="#111111" if light_cell else "#f5f5f5", anchor=(0.5, 0.5))
-                item.setFont(f)
-                item.setPos(j + 0.5, i + 0.5)
-                self.plot.addItem(item)
-                self._texts.append(item)
+        n = 0
+        if self.cell_text and r * c <= 144 and max(r, c) <= 12:
+            lo, hi = levels
+            f = font(self.scale, delta=-2)
+            finite = np.isfinite(values)
+            frac = np.clip((values - lo) / (hi - lo), 0, 1) if hi != lo else np.full(values.shape, 0.5)
+            rgb = cmap_obj.map(np.where(finite, frac, 0.0).ravel(), mode="float")[:, :3].reshape(r, c, 3)
+            light = rgb @ np.array([0.299, 0.587, 0.114]) > 0.55
+            for i in range(r):
+                for j in range(c):
+                    v = values[i, j]
+                    text = "−∞" if v == -np.inf else ("" if not np.isfinite(v) else f"{v:.2f}")
+                    if n == len(self._texts):
+                        item = pg.TextItem("", anchor=(0.5, 0.5))
+                        self.plot.addItem(item)
+                        self._texts.append(item)
+                    item = self._texts[n]
+                    item.setText(text, color="#111111" if light[i, j] else "#f5f5f5")
+                    item.setFont(f)
+                    item.setPos(j + 0.5, i + 0.5)
+                    item.setVisible(True)
+                    n += 1
+        for item in self._texts[n:]:
+            item.setVisible(False)
 
     def _draw_mask(self, masked) -> None:
         for item in self._mask_items:
@@ -165,9 +186,9 @@ class Heatmap(QObject):
 
     def restyle(self, theme: Theme, scale: float) -> None:
         self.theme, self.scale = theme, scale
-        style_plot(self.plot, theme, scale)
+        self._style_all()
         if self.values is not None:
-            self.plot.setTitle(self.title, color=theme.foreground, size=f"{(BASE_POINT_SIZE + 1) * scale:.0f}pt")
+            self._set_title()
 
     # ---- interaction -----------------------------------------------------------------------
     def cell_at(self, pos: QPointF):

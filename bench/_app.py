@@ -1,0 +1,76 @@
+"""Shared bench plumbing: the real main window on one explainer, driven for a fixed time."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+if not os.environ.get("DISPLAY"):
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("VISUALIZER_SETTINGS", "/tmp/visualizer-bench.ini")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def parse_options(argv: list[str]) -> tuple[str, dict]:
+    """`EXPLAINER --name value ...` → (explainer id, option values)."""
+    explainer = argv[0] if argv else "attention"
+    values, i = {}, 1
+    while i < len(argv) - 1:
+        values[argv[i].lstrip("-").replace("-", "_")] = argv[i + 1]
+        i += 2
+    return explainer, values
+
+
+def bare_steps_per_second(explainer_id: str, values: dict, seconds: float, threads: int = 1) -> float:
+    """The same lab's step() in a plain loop, no Qt: the floor the app is measured against."""
+    import torch
+
+    from visualizer.core import registry
+
+    torch.set_num_threads(threads)
+    lab = registry.get(explainer_id).load_lab()(seed=0, **values)
+    for _ in range(20):
+        lab.step()
+    n, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        lab.step()
+        n += 1
+    return n / (time.perf_counter() - start)
+
+
+def open_window(explainer_id: str, values: dict):
+    from PySide6.QtWidgets import QApplication
+
+    from visualizer.ui.app import MainWindow
+
+    app = QApplication.instance() or QApplication(["bench"])
+    window = MainWindow(explainer=explainer_id)
+    window.resize(1400, 860)
+    window.show()
+    wait(app, lambda: window.runner is not None and window.runner.lab is not None and window.view.frame is not None)
+    if values:
+        window.apply_options(values)
+        done = []
+        window.runner.call(lambda lab: done.append(1))
+        wait(app, lambda: bool(done))
+    return app, window
+
+
+def wait(app, condition, timeout: float = 120.0) -> None:
+    end = time.perf_counter() + timeout
+    while not condition():
+        if time.perf_counter() > end:
+            raise TimeoutError("the app did not get ready in time")
+        app.processEvents()
+        time.sleep(0.002)
+
+
+def run_for(app, seconds: float) -> None:
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
