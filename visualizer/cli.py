@@ -17,9 +17,7 @@ from pathlib import Path
 
 from visualizer.core import registry
 from visualizer.core.errors import ConfigError, ExportError, TrainingHalted
-from visualizer.core.writers import DATA_SUFFIXES, FIGURE_SUFFIXES
-
-ANIMATION_SUFFIXES = (".gif", ".mp4")
+from visualizer.core.formats import ANIMATION_SUFFIXES, DATA_SUFFIXES, FIGURE_SUFFIXES
 GENERIC = ("out", "seed", "steps", "device", "size", "scale", "theme", "font_scale", "frames", "fps")
 
 

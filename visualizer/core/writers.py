@@ -17,10 +17,8 @@ from typing import Callable
 import numpy as np
 
 from visualizer.core.errors import ExportError
+from visualizer.core.formats import DATA_SUFFIXES, FIGURE_SUFFIXES  # noqa: F401 - re-exported
 from visualizer.core.frame import Frame
-
-DATA_SUFFIXES = (".npz", ".csv", ".json")
-FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[str], None]) -> Path:
