@@ -124,6 +124,8 @@ class MainWindow(QMainWindow):
             item.setData(Qt.UserRole, explainer.id)
             self.navigator.addItem(item)
         self.navigator.currentItemChanged.connect(self._navigator_changed)
+        self.navigator.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.navigator.setStyleSheet("QListWidget::item { padding: 4px 6px; }")
         self.options_title = QLabel()
         self.options_host = QScrollArea()
         self.options_host.setWidgetResizable(True)
@@ -601,6 +603,9 @@ class MainWindow(QMainWindow):
     def set_font_scale(self, scale: float) -> None:
         self.font_scale = scale
         QApplication.instance().setFont(font(scale))
+        self.navigator.setFont(font(scale, delta=1))
+        self.navigator.setFixedHeight(sum(self.navigator.sizeHintForRow(i) for i in range(self.navigator.count()))
+                                      + 2 * self.navigator.frameWidth() + 4)
         for w in (self.nav_title, self.options_title):
             w.setFont(font(scale, bold=True))
         self.lesson.apply_font_scale(scale)
