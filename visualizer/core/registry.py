@@ -50,7 +50,6 @@ EXPLAINERS: tuple[Explainer, ...] = (
         "visualizer.labs.positional.config:OPTIONS",
         "visualizer.labs.positional.lab:PositionalLab",
         "visualizer.ui.views.positional:PositionalView",
-        ready=False,
     ),
     Explainer(
         "lstm", "LSTM",

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QPointF
+from PySide6.QtGui import QPolygonF
+from PySide6.QtWidgets import QGraphicsPolygonItem
 
 from visualizer.core.frame import Frame
 from visualizer.ui.i18n import tr
-from visualizer.ui.views.positional.common import (Items, Page, axis_label, fmt, index_ticks, pen, set_title,
-                                                    text_item)
+from visualizer.ui.views.positional.common import (Items, Page, axis_label, corner_label, css_size, fmt, index_ticks,
+                                                    pen, set_title, text_item)
 
 
 def slope_text(m: float) -> str:
@@ -40,6 +43,7 @@ class AlibiPage(Page):
         self.bias = self.heatmap(self.bias_plot, cell_text=False)
         self.sum_plot = c.addPlot(row=1, col=2)
         self.biased = self.heatmap(self.sum_plot, cell_text=False)
+        self.head_label = corner_label(self.bias_curves, theme.foreground, scale, corner=(0.5, 1), offset=(0, -8))
         self.items = Items()
 
     def draw(self, frame: Frame, options: dict) -> None:
@@ -56,9 +60,8 @@ class AlibiPage(Page):
                                brushes=[pg.mkBrush(head_colors[g]) for g in range(H)],
                                pens=[pg.mkPen(theme.foreground, width=2.5 if g == h else 0.5) for g in range(H)])
         self.items.add(self.slope_plot, bars)
-        if H <= 16:
-            for g in range(H):
-                self.items.keep(self.slope_plot, text_item(self.slope_plot, slope_text(float(slopes[g])), g,
+        for g in (range(H) if H <= 8 else [h]):  # more labels than that would overlap
+            self.items.keep(self.slope_plot, text_item(self.slope_plot, slope_text(float(slopes[g])), g,
                                                            float(slopes[g]), theme.foreground, scale,
                                                            anchor=(0.5, 1.05), delta=-2))
         self.slope_plot.setXRange(-0.6, H - 0.4, padding=0)
@@ -79,13 +82,11 @@ class AlibiPage(Page):
             self.items.add(self.bias_curves, pg.PlotDataItem(x[keep], row[keep], pen=pg.mkPen(head_colors[g], width=width)))
         self.items.add(self.bias_curves, pg.InfiniteLine(query, angle=90, pen=pen(theme.muted, 1.2, dashed=True)))
         low = float(np.nanmin(np.where(np.isfinite(bias[:, query]), bias[:, query], np.nan)))
-        self.items.keep(self.bias_curves, text_item(
-            self.bias_curves, tr("head {h}: m = {m}").format(h=h, m=slope_text(float(slopes[h]))),
-            0, low * 0.04, theme.foreground, scale, anchor=(0, 0), delta=0, bold=True))
+        self.head_label.setText(tr("thick line: head {h}, m = {m}").format(h=h, m=slope_text(float(slopes[h]))),
+                                color=theme.foreground, size=css_size(scale), bold=True)
         self.bias_curves.setXRange(0, max(1, P - 1), padding=0.02)
         self.bias_curves.setYRange(low * 1.05 if low < 0 else -1, abs(low) * 0.03 + 0.01, padding=0)
-        set_title(self.bias_curves, tr("bias −m·|i − j| added to query {q}'s logits, one line per head "
-                                       "(steep: local heads, flat: long-range heads)").format(q=query), theme, scale)
+        set_title(self.bias_curves, tr("bias −m·|i − j| for query {q}, one line per head").format(q=query), theme, scale)
         axis_label(self.bias_curves, "bottom", tr("key position j"), theme, scale)
         axis_label(self.bias_curves, "left", tr("bias"), theme, scale)
 
@@ -100,18 +101,29 @@ class AlibiPage(Page):
         fin = biased[np.isfinite(biased)]
         mb = float(np.abs(fin).max()) if fin.size else 1.0
         self.biased.set_matrix(biased, title=tr("= biased logits of head {h}").format(h=h), levels=(-mb, mb))
+        causal = bool(frame.info.get("causal"))
+        if causal and P > 1:  # grey out the masked (−∞) cells: the staircase above the diagonal
+            corners = [(1, 0), (P, 0), (P, P - 1)]
+            for i in range(P - 2, -1, -1):
+                corners += [(i + 1, i + 1), (i + 1, i)]
+            for plot in (self.bias_plot, self.sum_plot):
+                shade = QGraphicsPolygonItem(QPolygonF([QPointF(x, y) for x, y in corners]))
+                shade.setBrush(pg.mkBrush(pen(theme.muted, alpha=235).color()))
+                shade.setPen(pg.mkPen(None))
+                self.items.add(plot, shade)
+                self.items.keep(plot, text_item(plot, tr("masked (−∞)"), P * 0.72, P * 0.22, theme.background,
+                                                scale, delta=-1, bold=True))
         for plot in (self.logit_plot, self.bias_plot, self.sum_plot):
-            index_ticks(plot, "left", P, max_ticks=6)
-            index_ticks(plot, "bottom", P, max_ticks=6)
+            index_ticks(plot, "left", P)
+            index_ticks(plot, "bottom", P)
             axis_label(plot, "bottom", tr("key j"), theme, scale)
         axis_label(self.logit_plot, "left", tr("query i"), theme, scale)
 
-        causal = bool(frame.info.get("causal"))
         title = tr("ALiBi: attention with linear biases")
-        subtitle = tr("No position vectors: head h adds −m_h·|i − j| to its logits, so far keys lose weight  ·  "
-                      "{H} heads, {P} positions, a real nn.MultiheadAttention (head width {d}) on random input").format(
+        subtitle = tr("No position vectors: head h adds −m_h·|i − j| to its logits  ·  {H} heads, {P} positions; "
+                      "logits of a real nn.MultiheadAttention (head width {d}) on random input").format(
             H=H, P=P, d=frame.info.get("head_dim", 16))
-        facts = recipe(H) + " " + tr("Head {h} (m = {m}): a key {d} positions away loses {loss} from its logit.").format(
+        facts = recipe(H) + " " + tr("Steep lines: heads that attend nearby; flat lines: heads that reach far.") + " " + tr("Head {h} (m = {m}): a key {d} positions away loses {loss} from its logit.").format(
             h=h, m=self.strong(slope_text(float(slopes[h]))), d=min(10, P - 1),
             loss=self.strong(fmt(float(slopes[h]) * min(10, P - 1))))
         if causal:

@@ -14,7 +14,10 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 from visualizer.core.frame import Frame
 from visualizer.ui.theme import Theme
 from visualizer.ui.views.base import PlotCanvas
-from visualizer.ui.widgets.plots import BASE_POINT_SIZE, Heatmap, font, style_plot
+from visualizer.ui.widgets.plots import BASE_POINT_SIZE, Heatmap, LiveCurves, font, style_plot
+
+
+ON_MATRIX = "#111111"  # markers drawn over a heatmap: dark in both themes (the colour maps are light in the middle)
 
 
 def css_size(scale: float, delta: float = 0.0) -> str:
@@ -30,24 +33,33 @@ def fmt(value: float, digits: int = 3) -> str:
     if abs(value) < 1e-3 or abs(value) >= 1e7:
         return f"{value:.1e}"
     if abs(value) >= 1:
-        return str(int(value)) if float(value).is_integer() else f"{value:.{digits + 1}g}"
+        return str(int(value)) if float(value).is_integer() else f"{value:#.{digits + 1}g}".rstrip(".")
     return f"{value:.{digits}f}"
 
 
-def nice_step(n: int, max_ticks: int) -> int:
-    """The smallest step of the form 1, 2, 5 × 10^k that leaves at most max_ticks ticks over n."""
-    for power in range(0, 8):
-        for m in (1, 2, 5):
-            step = m * 10 ** power
-            if math.ceil(n / step) <= max_ticks:
-                return step
-    return 10 ** 8
+def index_ticks(plot: pg.PlotItem, side: str, n: int) -> None:
+    """Numbered heatmap axis: 0 … n−1 at the cell centres, with pyqtgraph choosing how many labels fit
+    (so they never overlap, whatever the plot's size and the font scale)."""
+    axis = plot.getAxis(side)
+    axis.setTicks(None)  # the heatmap writes one label per cell; here the axis picks its own spacing
+    if not getattr(axis, "_cell_ticks", False):
+        axis._cell_ticks = True
+        axis.tickValues = _cell_tick_values(axis)
+        axis.tickStrings = lambda values, scale, spacing: [str(int(round(v - 0.5))) for v in values]
+    axis._cells = n
 
 
-def index_ticks(plot: pg.PlotItem, side: str, n: int, max_ticks: int = 7, first: int = 0) -> None:
-    """Ticks at cell centres labelled first, first+step, … (for a heatmap's numbered axis)."""
-    step = nice_step(n, max_ticks)
-    plot.getAxis(side).setTicks([[(i + 0.5, str(first + i)) for i in range(0, n, step)], []])
+def _cell_tick_values(axis: pg.AxisItem):
+    def tick_values(lo: float, hi: float, size: float):
+        levels = pg.AxisItem.tickValues(axis, lo - 0.5, hi - 0.5, size)
+        out = []
+        for spacing, values in levels:
+            if spacing < 1:
+                continue
+            keep = [v + 0.5 for v in values if float(v).is_integer() and 0 <= v < getattr(axis, "_cells", 1 << 30)]
+            out.append((spacing, keep))
+        return out[:1]  # major ticks only: a heatmap's minor ticks are noise
+    return tick_values
 
 
 def axis_label(plot: pg.PlotItem, side: str, text: str, theme: Theme, scale: float) -> None:
@@ -74,6 +86,15 @@ def text_item(plot: pg.PlotItem, text: str, x: float, y: float, color: str, scal
     item.setPos(x, y)
     plot.addItem(item)
     return item
+
+
+def corner_label(plot: pg.PlotItem, color: str, scale: float, corner=(1, 0), offset=(-8, 6)) -> pg.LabelItem:
+    """A text box pinned to a corner of the plot ((1, 0): top right) in pixels: it does not move with the data."""
+    label = pg.LabelItem("", justify="left")
+    label.setParentItem(plot.getViewBox())
+    label.anchor(itemPos=corner, parentPos=corner, offset=offset)
+    label.opts.update(color=color, size=css_size(scale, -1))
+    return label
 
 
 def arrow_head(plot: pg.PlotItem, x: float, y: float, dx: float, dy: float, color: str, scale: float) -> pg.ArrowItem:
@@ -112,6 +133,19 @@ def robust_levels(values: np.ndarray, q: float = 99.5) -> tuple[float, float]:
     finite = np.abs(values[np.isfinite(values)])
     m = float(np.percentile(finite, q)) if finite.size else 1.0
     return (-m or -1.0, m or 1.0)
+
+
+def no_si_prefix(plot: pg.PlotItem) -> None:
+    """Tick labels show the numbers themselves (no "×0.001" axis scaling)."""
+    for side in ("left", "bottom"):
+        plot.getAxis(side).enableAutoSIPrefix(False)
+
+
+def _loose_update_min(label: pg.LabelItem, update_min):
+    def loose() -> None:
+        update_min()
+        label.setMinimumWidth(0)
+    return loose
 
 
 class Page(QWidget):
@@ -154,17 +188,45 @@ class Page(QWidget):
 
     # ---- helpers ---------------------------------------------------------------------------
     def heatmap(self, plot: pg.PlotItem, **kwargs) -> Heatmap:
+        no_si_prefix(plot)
         hm = Heatmap(plot, self.theme, self.scale, **kwargs)
         self.heatmaps.append(hm)
         return hm
 
+    def curves(self, plot: pg.PlotItem) -> LiveCurves:
+        no_si_prefix(plot)
+        plot.setMenuEnabled(False)
+        plot.hideButtons()
+        plot.setMouseEnabled(x=False, y=False)
+        curves = LiveCurves(plot, self.theme, self.scale)
+        self.curve_sets.append(curves)
+        return curves
+
     def plain(self, plot: pg.PlotItem) -> pg.PlotItem:
+        no_si_prefix(plot)
         plot.setMenuEnabled(False)
         plot.hideButtons()
         plot.showGrid(x=True, y=True, alpha=0.15)
         style_plot(plot, self.theme, self.scale)
         self.plain_plots.append(plot)
         return plot
+
+    def loosen(self) -> None:
+        """Titles may be wider than their plot: pyqtgraph makes a title's width the plot's minimum
+        (again on every resize), which on a narrow window pushes whole columns out of sight. Keep the
+        text's width as the preferred size only, so the layout may shrink a title."""
+        for item in self.canvas.ci.items:
+            label = item.titleLabel if isinstance(item, pg.PlotItem) else item
+            if isinstance(label, pg.LabelItem) and not getattr(label, "_loose", False):
+                label._loose = True
+                label.updateMin = _loose_update_min(label, label.updateMin)
+                label.updateMin()
+        # the layout was sized while the titles still held it wide: fit it to the canvas again
+        ci = self.canvas.ci
+        ci.layout.invalidate()
+        ci.updateGeometry()
+        if ci.geometry() != self.canvas.range:
+            ci.setGeometry(self.canvas.range)
 
     def set_texts(self, title: str, subtitle: str, facts: str) -> None:
         self.title.setText(title)

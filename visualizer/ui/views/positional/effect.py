@@ -5,15 +5,19 @@ Row 3: their difference. Without positions it is zero: attention cannot see word
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 
 from visualizer.core.frame import Frame
 from visualizer.ui.i18n import tr
 from visualizer.ui.views.positional.common import Page, axis_label, css_size, fmt
 
-SCHEME_TITLES = {"none": "no positions", "sinusoidal": "sinusoidal (added)", "learned": "learned, MiniLM (added)",
-                 "rope": "RoPE (turns q and k)", "alibi": "ALiBi (bias on logits)"}
+SCHEME_TITLES = {"none": "no positions", "sinusoidal": "sinusoidal", "learned": "learned (MiniLM)",
+                 "rope": "RoPE", "alibi": "ALiBi"}
 ZERO = 1e-5  # below this a difference is float rounding
+
+
+def _joined(tokens: list[str]) -> str:
+    """Words with spaces between them; characters (text that had no spaces) as they were typed."""
+    return ("" if all(len(t) == 1 for t in tokens) else " ").join(tokens)
 
 
 class EffectPage(Page):
@@ -48,7 +52,7 @@ class EffectPage(Page):
         self._ensure_columns(S)
         diff = a2[:, h] - a1[:, h]                                      # (S, T, T)
         dmax = float(np.abs(diff).max()) or 1.0
-        row_names = [tr("sentence 1"), tr("sentence 2, put back\nin sentence-1 order"), tr("difference")]
+        row_names = [tr("sentence 1"), tr("sentence 2"), tr("difference")]
         for s, col in enumerate(self.cols):
             top = float(max(a1[s, h].max(), a2[s, h].max()))
             mats = [(a1[s, h], (0.0, top), None), (a2[s, h], (0.0, top), None), (diff[s], (-dmax, dmax), theme.diverging)]
@@ -65,18 +69,14 @@ class EffectPage(Page):
             zero = deviation[s] < ZERO
             color = theme.series[2] if zero else theme.series[5]
             verdict = tr("order invisible") if zero else tr("order matters")
-            col["label"].setText(f"max |A₂ − PA₁Pᵀ| = {fmt(float(deviation[s]))}<br>{verdict}", color=color,
+            col["label"].setText(f"{fmt(float(deviation[s]))}<br>{verdict}", color=color,
                                  size=css_size(scale, 1), bold=True)
-        none = float(deviation[schemes.index("none")]) if "none" in schemes else float("nan")
-        others = [float(d) for name, d in zip(schemes, deviation) if name != "none"]
         title = tr("Does attention see word order?")
-        subtitle = tr("Sentence 1: {t1}    Sentence 2: {t2}    — the same tokens through one nn.MultiheadAttention "
-                      "({W} wide, head {h} of {H} shown), once per position scheme").format(
-            t1=" ".join(tokens), t2=" ".join(tokens2), W=frame.info.get("width", 384), h=h, H=H)
-        facts = tr("Without positions, sentence 2's attention is sentence 1's with rows and columns permuted: put "
-                   "back in order it is identical (max |A₂ − PA₁Pᵀ| = {none} over all heads, float rounding). "
-                   "Self-attention alone sees a bag of words. Every position scheme breaks this symmetry: "
-                   "differences from {lo} to {hi}.").format(
-            none=self.strong(fmt(none)), lo=self.strong(fmt(min(others))) if others else "–",
-            hi=self.strong(fmt(max(others))) if others else "–")
+        subtitle = tr("Sentence 1: {t1}    Sentence 2: {t2}    · one nn.MultiheadAttention ({W} wide, head {h} of {H} "
+                      "shown) per scheme. Rows: attention on sentence 1; on sentence 2 with rows and columns put back "
+                      "in sentence-1 order; their difference.").format(
+            t1=_joined(tokens), t2=_joined(tokens2), W=frame.info.get("width", 384), h=h, H=H)
+        facts = tr("Under each column: max |A₂ − PA₁Pᵀ| over all heads. Without positions, sentence 2's attention is "
+                   "sentence 1's with rows and columns permuted, so put back in order it is identical (up to float "
+                   "rounding): self-attention alone sees a bag of words. Every position scheme breaks this symmetry.")
         self.set_texts(title, subtitle, facts)

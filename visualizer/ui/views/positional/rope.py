@@ -7,10 +7,9 @@ import numpy as np
 import pyqtgraph as pg
 
 from visualizer.core.frame import Frame
-from visualizer.ui.i18n import tr
-from visualizer.ui.views.positional.common import (Items, Page, arrow_head, axis_label, fmt, index_ticks, pen,
-                                                    set_title, text_item)
-from visualizer.ui.widgets.plots import LiveCurves
+from visualizer.ui.i18n import language, tr
+from visualizer.ui.views.positional.common import (ON_MATRIX, Items, Page, arrow_head, axis_label, fmt,
+                                                    index_ticks, pen, set_title, text_item)
 
 
 class RopePage(Page):
@@ -23,21 +22,24 @@ class RopePage(Page):
         self.angle_plot = c.addPlot(row=0, col=1)
         self.angles = self.heatmap(self.angle_plot, cell_text=False)
         self.decay_plot = c.addPlot(row=1, col=0)
-        self.decay = LiveCurves(self.decay_plot, theme, scale)
-        self.curve_sets.append(self.decay)
+        self.decay = self.curves(self.decay_plot)
         self.score_plot = c.addPlot(row=1, col=1)
         self.scores = self.heatmap(self.score_plot, cell_text=False)
+        grid = c.ci.layout
+        for col, stretch in ((0, 2), (1, 3)):   # the plane is square: give the matrices the width
+            grid.setColumnPreferredWidth(col, 10)
+            grid.setColumnStretchFactor(col, stretch)
         self.static_items = Items()
         self.moving_items = Items()
         self._static_key = None
 
     # The arrays are built once per lab build; a step changes only the position (info, q_at_m, k_at_n).
     def draw(self, frame: Frame, options: dict) -> None:
-        key = (id(frame["angles"]), options.get("pair"), self.theme.name, self.scale)
         pair = self._pair(frame, options)
-        if key != self._static_key:
+        key = (pair, self.theme.name, self.scale, language())
+        if self._static_key is None or frame["angles"] is not self._static_key[0] or key != self._static_key[1]:
             self._draw_static(frame, pair)
-            self._static_key = key
+            self._static_key = (frame["angles"], key)  # holding the array keeps its identity unique
         self._draw_moving(frame, pair)
 
     @staticmethod
@@ -52,13 +54,13 @@ class RopePage(Page):
         self.angles.set_matrix(np.mod(angles, 2 * np.pi), title=tr("rotation angle m·θᵢ (mod 2π)"),
                                levels=(0.0, 2 * np.pi), cmap="CET-C6")
         index_ticks(self.angle_plot, "left", P)
-        index_ticks(self.angle_plot, "bottom", half, max_ticks=8)
+        index_ticks(self.angle_plot, "bottom", half)
         axis_label(self.angle_plot, "left", tr("position m"), theme, scale)
         axis_label(self.angle_plot, "bottom", tr("pair i"), theme, scale)
-        self.static_items.add(self.angle_plot, pg.InfiniteLine(pair + 0.5, angle=90, pen=pen(theme.foreground, 1.5, dashed=True)))
+        self.static_items.add(self.angle_plot, pg.InfiniteLine(pair + 0.5, angle=90, pen=pen(ON_MATRIX, 1.8, dashed=True)))
 
         scores = frame["scores"]
-        self.scores.set_matrix(scores, title=tr("q·k with the query at m and the key at n"))
+        self.scores.set_matrix(scores, title=tr("q·k, query at m, key at n"))
         index_ticks(self.score_plot, "left", P)
         index_ticks(self.score_plot, "bottom", P)
         axis_label(self.score_plot, "left", tr("query position m"), theme, scale)
@@ -68,7 +70,7 @@ class RopePage(Page):
         self.decay.clear()
         self.decay.set("score", np.arange(len(by_offset)), by_offset,
                        label=tr("base {b}").format(b=fmt(frame.info.get("base", 1e4))))
-        set_title(self.decay_plot, tr("long-range decay: q·k against the offset m − n (q = k = 1)"), theme, scale)
+        set_title(self.decay_plot, tr("long-range decay of q·k (q = k = 1)"), theme, scale)
         axis_label(self.decay_plot, "left", tr("q·k"), theme, scale)
         axis_label(self.decay_plot, "bottom", tr("offset m − n"), theme, scale)
         self.decay_plot.setXRange(0, max(1, len(by_offset) - 1), padding=0.02)
@@ -77,9 +79,10 @@ class RopePage(Page):
         q, k = frame["q_rotated"], frame["k_rotated"]
         i, j = pair, pair + half
         t = np.linspace(0, 2 * np.pi, 181)
-        for vectors, color in ((q, theme.series[0]), (k, theme.series[1])):
-            r = float(np.hypot(vectors[0, i], vectors[0, j]))
-            self.static_items.add(self.plane, pg.PlotCurveItem(r * np.cos(t), r * np.sin(t), pen=pen(color, 1.2, alpha=110)))
+        radii = {round(float(np.hypot(v[0, i], v[0, j])), 6): c for v, c in ((q, theme.series[0]), (k, theme.series[1]))}
+        for r, color in radii.items():  # the tips at every position lie on circles (one when |qᵢ| = |kᵢ|)
+            color = color if len(radii) > 1 else theme.muted
+            self.static_items.add(self.plane, pg.PlotCurveItem(r * np.cos(t), r * np.sin(t), pen=pen(color, 1.2, alpha=140)))
         lim = 1.25 * max(float(np.hypot(q[0, i], q[0, j])), float(np.hypot(k[0, i], k[0, j])), 1e-6)
         self.plane.setXRange(-lim, lim, padding=0)
         self.plane.setYRange(-lim, lim, padding=0)
@@ -95,31 +98,28 @@ class RopePage(Page):
         m, n = int(info.get("position", 0)), int(info.get("key_position", 0))
         theta = float(frame["theta"][pair])
         q_m, k_n = frame["q_at_m"], frame["k_at_n"]
-        lim = self.plane.viewRange()[0][1]
         for vec, color, label in ((q_m, theme.series[0], f"q @ m={m}"), (k_n, theme.series[1], f"k @ n={n}")):
             x, y = float(vec[i]), float(vec[j])
             self.moving_items.add(self.plane, pg.PlotCurveItem([0, x], [0, y], pen=pen(color, 3)))
             self.moving_items.keep(self.plane, arrow_head(self.plane, x, y, x, y, color, scale))
-            self.moving_items.keep(self.plane, text_item(self.plane, label, x * 1.12, y * 1.12, color, scale,
+            self.moving_items.keep(self.plane, text_item(self.plane, label, x * 1.28, y * 1.2, color, scale,
                                                          bold=True, delta=0))
         for vec, color in ((frame["q"], theme.series[0]), (frame["k"], theme.series[1])):
             self.moving_items.add(self.plane, pg.PlotCurveItem([0, float(vec[i])], [0, float(vec[j])],
                                                                pen=pen(color, 1.5, dashed=True, alpha=150)))
         pair_score = float(q_m[i] * k_n[i] + q_m[j] * k_n[j])
-        set_title(self.plane, tr("pair {i}: θᵢ = {t} rad per position · m = {m}, n = {n}").format(
-            i=pair, t=fmt(theta), m=m, n=n), theme, scale)
-        self.moving_items.keep(self.plane, text_item(
-            self.plane, tr("angle between them: {a} rad\nthis pair's q·k = {s}").format(
-                a=fmt(float(_angle_between(q_m[[i, j]], k_n[[i, j]]))), s=fmt(pair_score)),
-            -lim * 0.97, lim * 0.97, theme.foreground, scale, anchor=(0, 0), delta=-1))
+        title = tr("pair {i} (θᵢ = {t}): q at m = {m}, k at n = {n}").format(i=pair, t=fmt(theta), m=m, n=n)
+        if pair == half - 1:
+            title += " " + tr("(the last pair)")
+        set_title(self.plane, title, theme, scale)
         # mark (m, n) and its diagonal on the score matrix, and the offset on the decay curve
         P = frame["scores"].shape[0]
         offset = m - n
         xs = np.arange(0, P - offset) + 0.5
-        self.moving_items.add(self.score_plot, pg.PlotCurveItem(xs, xs + offset, pen=pen(theme.foreground, 1.5, dashed=True)))
+        self.moving_items.add(self.score_plot, pg.PlotCurveItem(xs, xs + offset, pen=pen(ON_MATRIX, 1.8, dashed=True)))
         self.moving_items.add(self.score_plot, pg.ScatterPlotItem([n + 0.5], [m + 0.5], symbol="s", size=max(8, 12 * scale),
-                                                                  pen=pg.mkPen(theme.foreground, width=2), brush=None))
-        self.moving_items.add(self.angle_plot, pg.InfiniteLine(m + 0.5, angle=0, pen=pen(theme.foreground, 1.5)))
+                                                                  pen=pg.mkPen(ON_MATRIX, width=2.5), brush=None))
+        self.moving_items.add(self.angle_plot, pg.InfiniteLine(m + 0.5, angle=0, pen=pen(ON_MATRIX, 1.8)))
         self.moving_items.add(self.decay_plot, pg.InfiniteLine(offset, angle=90, pen=pen(theme.muted, 1.5, dashed=True)))
 
         dev = float(info.get("max_offset_deviation", np.nan))
@@ -127,11 +127,12 @@ class RopePage(Page):
         subtitle = tr("Pair i of q and k (coordinates i and i + D/2) is turned by m·θᵢ at position m, "
                       "θᵢ = base^(−2i/D)  ·  {P} positions, head width {D}, base {b}  ·  Play moves m on").format(
             P=P, D=2 * half, b=fmt(info.get("base", 1e4)))
-        facts = tr("The query at m = {m} and the key at n = {n} are turned by different angles, but the angle "
-                   "between them is (m − n)·θᵢ plus what it was: q·k = {s} for every m with m − n = {o}. "
-                   "Over all {pairs} (m, n) pairs, scores with the same offset differ by at most {dev} "
-                   "(scores reach ±{scale}; float32 rounding): the score depends only on m − n.").format(
-            m=m, n=n, s=self.strong(fmt(float(info.get("score", np.nan)))), o=offset, pairs=P * P,
+        facts = tr("The query at m = {m} and the key at n = {n} are turned by different angles, but the angle between "
+                   "them only changes by (m − n)·θᵢ: in pair {i} it is {a} rad and adds {ps} to q·k. In all, q·k = {s} "
+                   "for every m with m − n = {o}. Over all {pairs} (m, n) pairs, scores with the same offset differ by "
+                   "at most {dev} (float32 rounding; scores reach ±{scale}): the score depends only on m − n.").format(
+            m=m, n=n, i=pair, a=fmt(_angle_between(q_m[[i, j]], k_n[[i, j]])), ps=fmt(pair_score),
+            s=self.strong(fmt(float(info.get("score", np.nan)))), o=offset, pairs=P * P,
             dev=self.strong(fmt(dev)), scale=fmt(float(info.get("score_scale", np.nan))))
         self.set_texts(title, subtitle, facts)
 

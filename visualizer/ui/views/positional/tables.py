@@ -10,9 +10,9 @@ from visualizer.core.frame import Frame
 from visualizer.labs.positional.config import parse_dims
 from visualizer.labs.positional.geometry import pair_points, shift_rotation
 from visualizer.ui.i18n import tr
-from visualizer.ui.views.positional.common import (Items, Page, arrow_head, axis_label, css_size, fmt, index_ticks,
-                                                    pen, robust_levels, set_title, text_item)
-from visualizer.ui.widgets.plots import LiveCurves
+from visualizer.ui.widgets.plots import font
+from visualizer.ui.views.positional.common import (ON_MATRIX, Items, Page, arrow_head, axis_label, fmt,
+                                                    index_ticks, pen, robust_levels, set_title, text_item)
 
 
 def shown_dims(options: dict, dim: int) -> tuple[list[int], list[int]]:
@@ -36,9 +36,8 @@ class TablePanel:
         self.sim_plot = c.addPlot(**sim)
         self.sim = page.heatmap(self.sim_plot, cell_text=False)
         self.curve_plot = c.addPlot(**curves)
-        self.curves = LiveCurves(self.curve_plot, page.theme, page.scale)
-        self.curves.legend.setOffset((8, 4))  # top left: the training-length label sits top right
-        page.curve_sets.append(self.curves)
+        self.curves = page.curves(self.curve_plot)
+        self.curves.legend.setOffset((8, 4))  # top left, in the head room above the curves
         self.items = Items()
 
     def draw(self, name: str, table: np.ndarray, dot: np.ndarray, cosine: np.ndarray, options: dict,
@@ -47,18 +46,18 @@ class TablePanel:
         self.items.clear()
         P, D = table.shape
         levels = robust_levels(table) if robust else None
-        self.enc.set_matrix(table, title=tr("{name}: encoding, {P} positions × {D} dimensions").format(
+        self.enc.set_matrix(table, title=tr("{name}: table ({P} × {D})").format(
             name=name, P=P, D=D), levels=levels)
         index_ticks(self.enc_plot, "left", P)
-        index_ticks(self.enc_plot, "bottom", D, max_ticks=8)
+        index_ticks(self.enc_plot, "bottom", D)
         axis_label(self.enc_plot, "left", tr("position p"), theme, scale)
         axis_label(self.enc_plot, "bottom", tr("dimension"), theme, scale)
 
         measure = options.get("similarity", "cosine")
         sim = cosine if measure == "cosine" else dot
         sim_levels = (-1.0, 1.0) if measure == "cosine" else None
-        title = (tr("{name}: cosine similarity of PEᵢ and PEⱼ") if measure == "cosine"
-                 else tr("{name}: dot product PEᵢ·PEⱼ")).format(name=name)
+        title = (tr("{name}: cos(PEᵢ, PEⱼ)") if measure == "cosine"
+                 else tr("{name}: PEᵢ·PEⱼ")).format(name=name)
         self.sim.set_matrix(sim, title=title, levels=sim_levels)
         index_ticks(self.sim_plot, "left", P)
         index_ticks(self.sim_plot, "bottom", P)
@@ -66,7 +65,7 @@ class TablePanel:
         axis_label(self.sim_plot, "bottom", tr("position j"), theme, scale)
 
         if train_length is not None and 0 < train_length < P:
-            edge = pen(theme.foreground, 2, dashed=True)
+            edge = pen(ON_MATRIX, 2, dashed=True)
             self.items.add(self.enc_plot, pg.InfiniteLine(train_length, angle=0, pen=edge))
             self.items.add(self.sim_plot, pg.InfiniteLine(train_length, angle=0, pen=edge))
             self.items.add(self.sim_plot, pg.InfiniteLine(train_length, angle=90, pen=edge))
@@ -76,7 +75,7 @@ class TablePanel:
     def draw_curves(self, name: str, table: np.ndarray, options: dict, train_length: int | None) -> None:
         theme, scale = self.page.theme, self.page.scale
         P, D = table.shape
-        dims, _ = shown_dims(options, D)
+        dims, beyond = shown_dims(options, D)
         self.curves.clear()
         x = np.arange(P)
         for d in dims:
@@ -86,7 +85,10 @@ class TablePanel:
             lo, hi = float(table[:, dims].min()), float(table[:, dims].max())
             span = (hi - lo) or 1.0
             self.curve_plot.setYRange(lo - 0.05 * span, hi + 0.35 * span, padding=0)
-        set_title(self.curve_plot, tr("{name}: chosen dimensions against position").format(name=name), theme, scale)
+        title = tr("{name}: chosen dims").format(name=name)
+        if beyond:
+            title += " " + tr("(dims from {D} on do not exist)").format(D=D)
+        set_title(self.curve_plot, title, theme, scale)
         axis_label(self.curve_plot, "left", tr("value"), theme, scale)
         axis_label(self.curve_plot, "bottom", tr("position p"), theme, scale)
         self.curve_plot.setXRange(0, max(1, P - 1), padding=0.02)
@@ -96,18 +98,14 @@ class TablePanel:
                                          pen=pg.mkPen(None))
             region.setZValue(-10)
             self.items.add(self.curve_plot, region)
+            # the label sits at the top, unless the line is so far left that it would cover the legend
+            label_at = 0.96 if train_length > P / 2 else 0.04
             line = pg.InfiniteLine(train_length - 0.5, angle=90, pen=pen(theme.foreground, 2, dashed=True),
-                                   label=tr("training length {L}").format(L=train_length),
-                                   labelOpts={"position": 0.96, "color": theme.foreground, "anchors": [(0, 0), (0, 0)],
+                                   label=tr("extrapolation →"),
+                                   labelOpts={"position": label_at, "color": theme.foreground, "anchors": [(0, 0), (0, 0)],
                                               "fill": pg.mkBrush(pen(theme.background, alpha=200).color())})
-            line.label.setFont(_font(scale))
+            line.label.setFont(font(scale, delta=-1))
             self.items.add(self.curve_plot, line)
-
-
-def _font(scale: float, delta: float = -1.0):
-    from visualizer.ui.widgets.plots import font
-
-    return font(scale, delta=delta)
 
 
 class SinusoidalPage(Page):
@@ -115,8 +113,10 @@ class SinusoidalPage(Page):
         super().__init__(theme, scale, parent)
         self.panel = TablePanel(self, enc=dict(row=0, col=0), sim=dict(row=0, col=1), curves=dict(row=1, col=0))
         self.circle_plot = self.plain(self.canvas.addPlot(row=1, col=1))
-        self.canvas.ci.layout.setColumnStretchFactor(0, 3)
-        self.canvas.ci.layout.setColumnStretchFactor(1, 2)
+        grid = self.canvas.ci.layout
+        for col, stretch in ((0, 3), (1, 2)):
+            grid.setColumnPreferredWidth(col, 10)
+            grid.setColumnStretchFactor(col, stretch)
         self.canvas.ci.layout.setRowStretchFactor(0, 4)
         self.canvas.ci.layout.setRowStretchFactor(1, 5)
         self.circle_plot.setAspectLocked(True)
@@ -135,14 +135,17 @@ class SinusoidalPage(Page):
         title = tr("Sinusoidal positional encoding")
         subtitle = tr("PE[p, 2i] = sin(p·ωᵢ),  PE[p, 2i+1] = cos(p·ωᵢ),  ωᵢ = base^(−2i/D)  ·  "
                       "{P} positions × {D} dimensions, base {base}").format(P=P, D=D, base=fmt(frame.info.get("base", 1e4)))
-        facts = tr("Shift by k = {k}: every point of pair {i} turns by the same angle ωᵢ·k = {angle} rad, "
-                   "wherever it starts. Measured on the table at all {n} positions: the angles differ by at most "
-                   "{spread} rad and |PE(p+k) − R·PE(p)| ≤ {res}. The rotation depends only on k.").format(
+        if rot is None:
+            self.set_texts(title, subtitle, tr("A shift needs at least two positions."))
+            return
+        facts = tr("A shift by k = {k} turns every point of pair {i} by the same ωᵢ·k = {angle} rad, wherever it "
+                   "starts: over {n} positions the turns differ by ≤ {spread} rad and |PE(p+k) − R·PE(p)| ≤ {res}. "
+                   "R depends on k only.").format(
             k=shift, i=pair, angle=self.strong(fmt(omega * shift)), n=len(rot.angles),
             spread=self.strong(fmt(rot.spread)), res=self.strong(fmt(rot.residual)))
         if train is not None:
-            facts += " " + tr("Positions from {L} on (dashed line, shaded) lie beyond the training length: "
-                              "the formula still gives them values on the same circles.").format(L=L)
+            facts += " " + tr("Shaded: beyond the training length {L}; the formula still puts those positions "
+                              "on the same circles (hollow dots).").format(L=L)
         self.set_texts(title, subtitle, facts)
 
     @staticmethod
@@ -188,8 +191,10 @@ class SinusoidalPage(Page):
         lim = 1.45
         plot.setXRange(-lim, lim, padding=0)
         plot.setYRange(-lim, lim, padding=0)
-        set_title(plot, tr("pair {i} (dims {a}, {b}): ωᵢ = {w} rad per position").format(
-            i=pair, a=2 * pair, b=2 * pair + 1, w=fmt(omega)), theme, scale)
+        title = tr("pair {i} (dims {a}, {b}), ωᵢ = {w}").format(i=pair, a=2 * pair, b=2 * pair + 1, w=fmt(omega))
+        if pair == table.shape[1] // 2 - 1:
+            title += " " + tr("(the last pair)")
+        set_title(plot, title, theme, scale)
         axis_label(plot, "bottom", tr("PE[p, 2i] = sin(p·ωᵢ)"), theme, scale)
         axis_label(plot, "left", tr("PE[p, 2i+1] = cos(p·ωᵢ)"), theme, scale)
         return rot

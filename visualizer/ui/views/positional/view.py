@@ -54,6 +54,7 @@ class PositionalView(View):
         if self.stack.currentWidget() is not page:
             self.stack.setCurrentWidget(page)
         page.draw(frame, self.view_options)
+        page.loosen()
 
     def figure_widget(self):
         current = self.stack.currentWidget()
