@@ -10,7 +10,7 @@ from visualizer.core.resources import LANGUAGES, Lesson, LessonStep, load_lesson
 from visualizer.core import registry
 
 LESSON = Lesson("Regression", [
-    LessonStep("One", "first", {}, {}),
+    LessonStep("One", "first", {"features": 3}, {}),
     LessonStep("Two", "second", {"features": 5}, {"show": "loss"}),
     LessonStep("Three", "third", {"lr": 0.2}, {}),
 ])
@@ -53,10 +53,16 @@ def test_typing_a_space_in_a_text_field_does_not_turn_the_page(qtbot, lesson_win
     assert lesson_window.lesson.index == 0 and edit.text() == " "
 
 
+def test_the_explainer_opens_in_the_first_step_state(qtbot, lesson_window):
+    assert lesson_window.view.frame["weights"].shape == (1, 3)
+    assert lesson_window.options_panel.widgets["features"].value() == 3
+
+
 def test_a_step_sets_lab_options_and_view_options(qtbot, lesson_window):
     win = lesson_window
     win.lesson.next()
     assert win.view.view_options["show"] == "loss"
+    assert win.options_panel.widgets["show"].currentData() == "loss"
     qtbot.waitUntil(lambda: win.view.frame["weights"].shape == (1, 5), timeout=15_000)
     assert win.options_panel.widgets["features"].value() == 5
     win.lesson.next()

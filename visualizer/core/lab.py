@@ -43,6 +43,12 @@ class Lab:
         """True if repeated steps do real work (training): the UI's Play is enabled only then."""
         return False
 
+    @property
+    def preferred_speed(self) -> float | None:
+        """Steps per second this lab reads best at when played (an animation), or None for
+        as fast as possible (training). The window preselects it; the user may change it."""
+        return None
+
     def snapshot(self) -> Frame:
         raise NotImplementedError
 

@@ -347,11 +347,20 @@ class MainWindow(QMainWindow):
         view = view_class(self.theme, self.font_scale)
         view.params_requested.connect(self._view_requests_params)
         self._set_view(view)
-        self._view_defaults = {o.name: o.default for o in options.by_role("view")}
-        view.set_view_options(dict(self._view_defaults))
+        # the lesson opens on its first step, so the explainer starts in that step's state
+        first = self.lesson.lesson.steps[0] if self.lesson.lesson else None
+        values = options.defaults()
+        try:
+            values = options.validate({**(first.options if first else {}), **(first.view if first else {})})
+        except ConfigError as exc:
+            self.show_error(f"{tr('The lesson asks for an invalid option')}: {exc}")
+        self.options_panel.set_values(values)
+        view.set_view_options({o.name: values[o.name] for o in options.by_role("view")})
+        if first is not None and first.view:
+            view.apply_lesson_state(first.view)
         self._set_controls(state=LOADING)
         if self.start_labs:
-            self._start_runner(options.defaults())
+            self._start_runner(values)
 
     def _set_view(self, view) -> None:
         self.view = view
@@ -409,6 +418,12 @@ class MainWindow(QMainWindow):
     def _on_lab_ready(self, info: dict) -> None:
         self._lab_info = info
         self.status_device.setText(info["device"])
+        speed = info.get("preferred_speed")
+        if speed and speed != getattr(self, "_preferred_speed", None):
+            # a lab that animates (RoPE's rotation...) reads best at its own pace; the user may change it
+            index = min(range(1, len(SPEEDS)), key=lambda i: abs(SPEEDS[i][1] - speed))
+            self.speed_box.setCurrentIndex(index)
+        self._preferred_speed = speed
         if self.options_panel is not None:
             self.options_panel.set_values(info["options"])
         if not self._available_devices:
@@ -508,6 +523,8 @@ class MainWindow(QMainWindow):
             self.apply_options(step.options)
         if step.view and self.view is not None:
             self.view.apply_lesson_state(step.view)
+            if self.options_panel is not None:
+                self.options_panel.set_values(step.view)
 
     def set_lesson_visible(self, visible: bool) -> None:
         self.lesson.setVisible(visible)

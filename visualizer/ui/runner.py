@@ -44,7 +44,7 @@ class LabRunner(QObject):
     frame_ready = Signal(object)    # Frame
     state_changed = Signal(str)     # one of LOADING, READY, RUNNING, PAUSED, ERROR, STOPPED
     failed = Signal(str)            # a message in words
-    lab_ready = Signal(object)      # {"device": label, "continuous": bool, "options": dict}
+    lab_ready = Signal(object)      # {"device", "continuous", "options", "preferred_speed"}
 
     def __init__(self, make_lab: Callable[..., Any], *, device: str = "cpu", seed: int = 0,
                  options: dict | None = None, max_fps: float = 30.0, torch_threads: int | None = 1,
@@ -160,10 +160,14 @@ class LabRunner(QObject):
             return False
         self.lab = lab
         self._dirty = True
-        self.lab_ready.emit({"device": lab.device_label(), "continuous": lab.continuous,
-                             "options": dict(lab.options)})
+        self.lab_ready.emit(self._lab_info())
         self._set_state(PAUSED if lab.continuous else READY)
         return True
+
+    def _lab_info(self) -> dict:
+        lab = self.lab
+        return {"device": lab.device_label(), "continuous": lab.continuous, "options": dict(lab.options),
+                "preferred_speed": lab.preferred_speed}
 
     def _run(self) -> None:
         if self._torch_threads:
@@ -288,8 +292,7 @@ class LabRunner(QObject):
 
     def _announce(self) -> None:
         """Tell the UI what the (re)built lab is: its device, whether it trains, its options."""
-        self.lab_ready.emit({"device": self.lab.device_label(), "continuous": self.lab.continuous,
-                             "options": dict(self.lab.options)})
+        self.lab_ready.emit(self._lab_info())
         if not self.lab.continuous:
             self._playing = False
             self._set_state(READY)

@@ -78,6 +78,10 @@ class PositionalLab(Lab):
         """RoPE plays: each step moves the query (and the key behind it) one position on."""
         return self.kind == "rope"
 
+    @property
+    def preferred_speed(self) -> float | None:
+        return 10.0 if self.kind == "rope" else None  # the rotation is followable at ~10 positions/s
+
     def advance(self) -> None:
         if self.kind == "rope":
             self._rope_move(self._m + 1)
