@@ -92,3 +92,9 @@ def test_writer_errors_are_clear(tmp_path):
     (tmp_path / "dir.npz").mkdir()
     with pytest.raises(ExportError, match="it is a folder"):
         write_data(FRAME, tmp_path / "dir.npz")
+
+
+def test_relevance_follows_another_option():
+    lr = Option("lr", "float", 0.1, "learning rate", when=("model", ("train",)))
+    assert lr.relevant({"model": "train"}) and not lr.relevant({"model": "mha"})
+    assert Option("dim", "int", 8, "d").relevant({})

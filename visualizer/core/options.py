@@ -32,6 +32,9 @@ class Option:
     allow_empty: bool = True  # for "str"
     panel: bool = True  # False: set by the view or a lesson (a clicked mask...), not a panel widget
     step: float | None = None  # spin-box increment in the options panel
+    # shown in the panel only while another option has one of some values, e.g.
+    # when=("model", ("train",)): a training option matters only in training mode
+    when: tuple | None = None
     # a "choice" option may also accept a value outside `choices` when this returns True
     # (e.g. a model folder path beside the built-in model names)
     accept_other: Callable[[str], bool] | None = field(default=None, compare=False)
@@ -43,6 +46,13 @@ class Option:
             raise ValueError(f"option {self.name}: unknown role {self.role!r}")
         if self.kind == "choice" and not self.choices:
             raise ValueError(f"option {self.name}: a choice needs choices")
+
+    def relevant(self, values: dict) -> bool:
+        """Whether this option matters given the other options' values (see `when`)."""
+        if self.when is None:
+            return True
+        name, allowed = self.when
+        return values.get(name) in allowed
 
     @property
     def flag(self) -> str:
@@ -110,7 +120,8 @@ class Option:
                 lo = "" if self.minimum is None else f"{self.minimum:g}"
                 hi = "" if self.maximum is None else f"{self.maximum:g}"
                 kind += f" [{lo}..{hi}]"
-        return f"{self.flag} {kind}  {self.help} (default: {self.default!r})"
+        only = f" [with --{self.when[0].replace('_', '-')} {'|'.join(self.when[1])}]" if self.when else ""
+        return f"{self.flag} {kind}  {self.help} (default: {self.default!r}){only}"
 
 
 class OptionSet:

@@ -27,6 +27,7 @@ class OptionsPanel(QWidget):
         self.widgets: dict[str, QWidget] = {}
         self.labels: dict[str, QLabel] = {}
         self._text_timers: dict[str, QTimer] = {}
+        self.values: dict = options.defaults()
         self.form = QFormLayout(self)
         self.form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
         self.form.setLabelAlignment(Qt.AlignRight | Qt.AlignVCenter)
@@ -80,10 +81,19 @@ class OptionsPanel(QWidget):
         return w
 
     def _emit(self, name: str, value: Any) -> None:
+        self.values[name] = value
+        self._update_visibility()
         self.changed.emit(name, value)
+
+    def _update_visibility(self) -> None:
+        """Hide the options that do not matter now (a training option outside training...)."""
+        for name, widget in self.widgets.items():
+            self.form.setRowVisible(widget, self.options[name].relevant(self.values))
 
     def set_values(self, values: dict) -> None:
         """Show these values without emitting `changed` (the lab or a lesson set them)."""
+        self.values.update({k: v for k, v in values.items() if k in self.options})
+        self._update_visibility()
         for name, value in values.items():
             w = self.widgets.get(name)
             if w is None:
