@@ -51,6 +51,8 @@ class Heatmap(QObject):
         self.theme = theme
         self.scale = scale
         self.cell_text = cell_text
+        self.text_max_cells = 144   # numbers are written in the cells only up to this many cells
+        self.text_max_side = 12     # ... and this many rows or columns
         self.values: np.ndarray | None = None
         self.rows: list[str] = []
         self.cols: list[str] = []
@@ -69,6 +71,7 @@ class Heatmap(QObject):
         self._texts: list[pg.TextItem] = []   # a pool: reused from frame to frame, extras hidden
         self._mask_items: list = []
         self._ticks: tuple | None = None
+        self._axis_labels: tuple | None = None
         self._shown_title: tuple | None = None
         self.colorbar = None
         if colorbar:
@@ -79,9 +82,14 @@ class Heatmap(QObject):
         self._style_all()
 
     def set_axis_labels(self, rows: str = "", cols: str = "") -> None:
-        """Name the axes (e.g. "query" down the side, "key" along the bottom)."""
-        self.plot.setLabel("left", rows)
-        self.plot.setLabel("bottom", cols)
+        """Name the axes (e.g. "query" down the side, "key" along the bottom); "" leaves one unnamed."""
+        if self._axis_labels == (rows, cols):
+            return
+        self._axis_labels = (rows, cols)
+        if rows:  # an empty name leaves that axis as it is (setLabel would show a hidden axis)
+            self.plot.setLabel("left", rows)
+        if cols:
+            self.plot.setLabel("bottom", cols)
         style_plot(self.plot, self.theme, self.scale)
 
     def _style_all(self) -> None:
@@ -132,7 +140,7 @@ class Heatmap(QObject):
             self.plot.setYRange(0, values.shape[0], padding=0)
         self.title = title
         self._set_title()
-        self._draw_cell_text(values, levels, cmap_obj)
+        self._draw_cell_text(values, levels, cmap_obj, masked)
         self._draw_mask(masked)
 
     def _set_title(self) -> None:
@@ -142,10 +150,11 @@ class Heatmap(QObject):
             self.plot.setTitle(self.title, color=self.theme.foreground,
                                size=f"{(BASE_POINT_SIZE + 1) * self.scale:.0f}pt")
 
-    def _draw_cell_text(self, values, levels, cmap_obj) -> None:
+    def _draw_cell_text(self, values, levels, cmap_obj, masked=None) -> None:
         r, c = values.shape
         n = 0
-        if self.cell_text and r * c <= 144 and max(r, c) <= 12:
+        hidden = np.zeros(values.shape, dtype=bool) if masked is None else np.asarray(masked, dtype=bool)
+        if self.cell_text and r * c <= self.text_max_cells and max(r, c) <= self.text_max_side:
             lo, hi = levels
             f = font(self.scale, delta=-2)
             finite = np.isfinite(values)
@@ -156,6 +165,8 @@ class Heatmap(QObject):
                 for j in range(c):
                     v = values[i, j]
                     text = "−∞" if v == -np.inf else ("" if not np.isfinite(v) else f"{v:.2f}")
+                    if hidden[i, j]:
+                        continue  # a masked cell shows its hatch, not a number
                     if n == len(self._texts):
                         item = pg.TextItem("", anchor=(0.5, 0.5))
                         self.plot.addItem(item)
@@ -181,6 +192,7 @@ class Heatmap(QObject):
             return
         item = pg.ScatterPlotItem(x=xs + 0.5, y=ys + 0.5, symbol="x", size=max(6, 10 * self.scale),
                                   pen=pg.mkPen("#9ca3af", width=1.5), brush=None)
+        item.mouseClickEvent = lambda event: event.ignore()  # a hatched cell stays clickable
         self.plot.addItem(item)
         self._mask_items.append(item)
 

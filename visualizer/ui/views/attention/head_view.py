@@ -1,0 +1,265 @@
+"""Head view: the tokens twice (queries left, keys right) and one line per query → key weight,
+coloured by head, opacity by weight. Hovering a token keeps only its lines."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Signal
+from PySide6.QtGui import QColor, QPainterPath, QPen
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
+
+from visualizer.ui.i18n import tr
+from visualizer.ui.views.attention.common import head_colour
+from visualizer.ui.views.base import PlotCanvas
+from visualizer.ui.widgets.plots import font
+
+MIN_WEIGHT = 0.01      # lines below this weight are not drawn (invisible anyway)
+BUCKETS = 10           # opacity steps: one QPainterPath per head and step
+X_LEFT, X_RIGHT = 0.0, 1.0
+
+
+class AttentionLines(pg.GraphicsObject):
+    """Pre-built paths, one per (head, opacity step); paint() only strokes them."""
+
+    def __init__(self):
+        super().__init__()
+        self._groups: list[tuple[QPen, QPainterPath]] = []
+        self._rect = QRectF(0, 0, 1, 1)
+
+    def set_groups(self, groups, rect: QRectF) -> None:
+        self.prepareGeometryChange()
+        self._groups = groups
+        self._rect = rect
+        self.update()
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
+        return self._rect
+
+    def paint(self, painter, *args) -> None:
+        painter.setRenderHint(painter.RenderHint.Antialiasing, True)
+        for pen, path in self._groups:
+            painter.setPen(pen)
+            painter.drawPath(path)
+
+
+def line_groups(weights: np.ndarray, heads, n_heads: int, focus: tuple[str, int] | None):
+    """(pen, path) groups for the enabled heads of one layer's weights (nh, T, T)."""
+    groups = []
+    T = weights.shape[-1]
+    for h in heads:
+        w = weights[h]
+        keep = w >= MIN_WEIGHT
+        if focus is not None:
+            side, index = focus
+            sel = np.zeros_like(keep)
+            if side == "query":
+                sel[index, :] = True
+            else:
+                sel[:, index] = True
+            keep &= sel
+        qi, kj = np.nonzero(keep)
+        if len(qi) == 0:
+            continue
+        vals = w[qi, kj]
+        bucket = np.minimum(BUCKETS - 1, (vals * BUCKETS).astype(int))
+        colour = head_colour(h, n_heads)
+        for b in np.unique(bucket):
+            sel = bucket == b
+            n = int(sel.sum())
+            xs = np.empty(2 * n)
+            ys = np.empty(2 * n)
+            xs[0::2], xs[1::2] = X_LEFT, X_RIGHT
+            ys[0::2], ys[1::2] = qi[sel], kj[sel]
+            path = pg.arrayToQPath(xs, ys, connect="pairs")
+            c = QColor(colour)
+            c.setAlphaF(min(1.0, max(0.05, (b + 0.5) / BUCKETS)))   # opacity ≈ the weight
+            pen = QPen(c)
+            pen.setCosmetic(True)
+            pen.setWidthF(1.0 + 2.5 * (b + 1) / BUCKETS)
+            groups.append((pen, path))
+    return groups, QRectF(X_LEFT, -0.5, X_RIGHT - X_LEFT, T)
+
+
+class HeadViewWidget(QWidget):
+    heads_changed = Signal()
+
+    def __init__(self, theme, scale: float, parent=None):
+        super().__init__(parent)
+        self.theme, self.scale = theme, scale
+        self.buttons: list[QToolButton] = []
+        self.enabled: set[int] = set()
+        self.focus: tuple[str, int] | None = None
+        self.weights: np.ndarray | None = None
+        self.tokens: list[str] = []
+        self.legend = QWidget()
+        # never let twelve buttons set the window's minimum width: they may be cut instead
+        self.legend.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+        self.legend_layout = QHBoxLayout(self.legend)
+        self.legend_layout.setContentsMargins(0, 0, 0, 0)
+        self.legend_label = QLabel()
+        self.legend_layout.addWidget(self.legend_label)
+        self.legend_layout.addStretch(1)
+        self.canvas = PlotCanvas(theme)
+        self.plot = self.canvas.addPlot(row=0, col=0)
+        self.plot.hideAxis("left")
+        self.plot.hideAxis("bottom")
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.invertY(True)
+        self.plot.setMouseEnabled(x=False, y=True)   # scroll a long text with the wheel / drag
+        self.lines = AttentionLines()
+        self.plot.addItem(self.lines)
+        self.left_items: list[pg.TextItem] = []
+        self.right_items: list[pg.TextItem] = []
+        self.header_items = [pg.TextItem("", anchor=(1, 1)), pg.TextItem("", anchor=(0, 1))]
+        for item in self.header_items:
+            self.plot.addItem(item)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.legend)
+        layout.addWidget(self.canvas, 1)
+        self.canvas.scene().sigMouseMoved.connect(self._mouse_moved)
+        self._n_heads = 0
+
+    # ---- heads ----------------------------------------------------------------------------------
+    def _make_buttons(self, n: int) -> None:
+        for b in self.buttons:
+            self.legend_layout.removeWidget(b)
+            b.deleteLater()
+        self.buttons = []
+        for h in range(n):
+            b = QToolButton()
+            b.setCheckable(True)
+            b.setChecked(h in self.enabled)
+            b.setText(str(h + 1))
+            b.toggled.connect(lambda on, h=h: self._toggle(h, on))
+            self.legend_layout.insertWidget(1 + h, b)
+            self.buttons.append(b)
+        self._style_buttons()
+
+    def _style_buttons(self) -> None:
+        n = len(self.buttons)
+        self.legend_label.setFont(font(self.scale))
+        self.legend_label.setStyleSheet(f"color: {self.theme.foreground};")
+        for h, b in enumerate(self.buttons):
+            c = head_colour(h, n).name()
+            b.setFont(font(self.scale, bold=True, delta=-1))
+            b.setStyleSheet(
+                f"QToolButton {{ color: {c}; background: transparent; border: 2px solid {c};"
+                f" border-radius: 4px; padding: 1px 6px; }}"
+                f"QToolButton:checked {{ color: #ffffff; background: {c}; }}")
+
+    def _toggle(self, h: int, on: bool) -> None:
+        if on:
+            self.enabled.add(h)
+        else:
+            self.enabled.discard(h)
+        self._rebuild_lines()
+        self.heads_changed.emit()
+
+    def set_enabled_heads(self, heads) -> None:
+        self.enabled = set(int(h) for h in heads)
+        for h, b in enumerate(self.buttons):
+            b.blockSignals(True)
+            b.setChecked(h in self.enabled)
+            b.blockSignals(False)
+
+    # ---- drawing ----------------------------------------------------------------------------------
+    def set_data(self, weights: np.ndarray, tokens: list[str]) -> None:
+        """weights: one layer's attention (nh, T, T)."""
+        n_heads, T = weights.shape[0], weights.shape[-1]
+        new_tokens = tokens != self.tokens
+        self.weights, self.tokens = weights, tokens
+        if n_heads != self._n_heads:
+            self._n_heads = n_heads
+            if not self.enabled or max(self.enabled) >= n_heads:
+                self.enabled = set(range(n_heads))
+            self._make_buttons(n_heads)
+        if self.focus is not None and self.focus[1] >= T:
+            self.focus = None
+        if new_tokens:
+            self._place_tokens()
+        self._rebuild_lines()
+
+    def _place_tokens(self) -> None:
+        T = len(self.tokens)
+        f = font(self.scale, delta=0)
+        for items, x, anchor in ((self.left_items, X_LEFT - 0.03, (1, 0.5)), (self.right_items, X_RIGHT + 0.03, (0, 0.5))):
+            while len(items) < T:
+                item = pg.TextItem("", anchor=anchor)
+                self.plot.addItem(item)
+                items.append(item)
+            for i, item in enumerate(items):
+                if i < T:
+                    item.setText(self.tokens[i], color=self.theme.foreground)
+                    item.setFont(f)
+                    item.setPos(x, i)
+                    item.setVisible(True)
+                else:
+                    item.setVisible(False)
+        self.header_items[0].setPos(X_LEFT - 0.03, -0.7)
+        self.header_items[1].setPos(X_RIGHT + 0.03, -0.7)
+        for item, text in zip(self.header_items, (tr("query"), tr("key"))):
+            item.setText(text, color=self.theme.muted)
+            item.setFont(font(self.scale, bold=True))
+        rows = self._visible_rows()
+        self.plot.setXRange(-0.55, 1.55, padding=0)
+        self.plot.setYRange(-1.3, min(T, rows) - 0.5, padding=0)
+        self.plot.setLimits(yMin=-1.5, yMax=max(T, rows) + 0.5, xMin=-0.6, xMax=1.6)
+
+    def _visible_rows(self) -> int:
+        h = max(200, self.canvas.height())
+        return max(8, int(h / (22 * self.scale)))
+
+    def _rebuild_lines(self) -> None:
+        if self.weights is None:
+            return
+        heads = sorted(h for h in self.enabled if h < self.weights.shape[0])
+        groups, rect = line_groups(self.weights, heads, self.weights.shape[0], self.focus)
+        self.lines.set_groups(groups, rect)
+        self._mark_focus()
+
+    def _mark_focus(self) -> None:
+        for side, items in (("query", self.left_items), ("key", self.right_items)):
+            for i, item in enumerate(items[: len(self.tokens)]):
+                focused = self.focus == (side, i)
+                item.setColor(self.theme.accent if focused else self.theme.foreground)
+
+    def _mouse_moved(self, pos) -> None:
+        if self.weights is None:
+            return
+        vb = self.plot.getViewBox()
+        if not vb.sceneBoundingRect().contains(pos):
+            focus = None
+        else:
+            p = vb.mapSceneToView(pos)
+            i = int(round(p.y()))
+            focus = None
+            if 0 <= i < len(self.tokens):
+                if p.x() < X_LEFT - 0.01:
+                    focus = ("query", i)
+                elif p.x() > X_RIGHT + 0.01:
+                    focus = ("key", i)
+        if focus != self.focus:
+            self.focus = focus
+            self._rebuild_lines()
+
+    def leaveEvent(self, event) -> None:  # noqa: N802
+        if self.focus is not None:
+            self.focus = None
+            self._rebuild_lines()
+        super().leaveEvent(event)
+
+    def restyle(self, theme, scale: float) -> None:
+        self.theme, self.scale = theme, scale
+        self.canvas.set_theme(theme)
+        self._style_buttons()
+        if self.tokens:
+            self._place_tokens()
+            self._rebuild_lines()
+
+    def retranslate(self) -> None:
+        self.legend_label.setText(tr("Heads (click to show or hide):"))
+        if self.tokens:
+            self._place_tokens()
