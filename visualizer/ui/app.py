@@ -125,7 +125,7 @@ class MainWindow(QMainWindow):
             self.navigator.addItem(item)
         self.navigator.currentItemChanged.connect(self._navigator_changed)
         self.navigator.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        self.navigator.setStyleSheet("QListWidget::item { padding: 4px 6px; }")
+        self.navigator.setSpacing(3)  # (a style sheet here would stop the list following the theme palette)
         self.options_title = QLabel()
         self.options_host = QScrollArea()
         self.options_host.setWidgetResizable(True)
@@ -424,8 +424,11 @@ class MainWindow(QMainWindow):
             index = min(range(1, len(SPEEDS)), key=lambda i: abs(SPEEDS[i][1] - speed))
             self.speed_box.setCurrentIndex(index)
         self._preferred_speed = speed
-        if self.options_panel is not None:
-            self.options_panel.set_values(info["options"])
+        if self.options_panel is not None and self.explainer is not None:
+            # the lab's options; view options are the view's (the lab only holds their defaults)
+            options = self.explainer.load_options()
+            self.options_panel.set_values({k: v for k, v in info["options"].items()
+                                           if k in options and options[k].role != "view"})
         if not self._available_devices:
             from visualizer.core.device import available_devices  # torch is imported by now
 
@@ -716,6 +719,8 @@ class MainWindow(QMainWindow):
         rate = self.runner.steps_per_second()
         if self.runner.state == RUNNING:
             self.status_rate.setText(tr("{rate:.0f} steps/s · {fps:.0f} fps").format(rate=rate, fps=self._fps))
+        elif self.runner.lab is None or not self.runner.lab.continuous:
+            self.status_rate.setText("")
         else:
             self.status_rate.setText(tr("step {n}").format(n=getattr(self.runner.lab, "steps", 0)))
 

@@ -260,6 +260,7 @@ class HeadViewWidget(QWidget):
             self._rebuild_lines()
 
     def retranslate(self) -> None:
-        self.legend_label.setText(tr("Heads (click to show or hide):"))
+        self.legend_label.setText(tr("Heads:"))  # short: the buttons need the room at 1280 px
+        self.legend_label.setToolTip(tr("Heads (click to show or hide):"))
         if self.tokens:
             self._place_tokens()
