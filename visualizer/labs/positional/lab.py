@@ -52,7 +52,7 @@ def _const(a) -> np.ndarray:
 def random_pairs(dim: int, device=None) -> torch.Tensor:
     """(D,) a vector whose coordinate pairs (i, i + D/2) point in random directions with length 1, so every
     pair is equally visible on the plane and adds between −1 and 1 to q·k."""
-    phi = 2 * math.pi * torch.rand(dim // 2, device=device)                 # (D/2,)
+    phi = 2 * math.pi * torch.rand(dim // 2).to(device)  # (D/2,) drawn on the CPU: same on every device
     return torch.cat((torch.cos(phi), torch.sin(phi)))
 
 
@@ -158,7 +158,7 @@ class PositionalLab(Lab):
         slopes = alibi_slopes(H).to(self.device)                                # (H,)
         bias = alibi_bias(slopes, P, causal=causal, device=self.device)         # (H, P, P)
         attn = nn.MultiheadAttention(E, H, batch_first=True).to(self.device).eval()
-        x = torch.randn(P, E, device=self.device)                               # the same input for both
+        x = torch.randn(P, E).to(self.device)  # the same input for both; drawn on the CPU: same on every device
         q, k, _ = nn.functional.linear(x, attn.in_proj_weight, attn.in_proj_bias).chunk(3, dim=-1)
         q = q.view(P, H, ALIBI_HEAD_DIM).transpose(0, 1)                        # (H, P, dh)
         k = k.view(P, H, ALIBI_HEAD_DIM).transpose(0, 1)                        # (H, P, dh)
