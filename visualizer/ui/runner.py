@@ -9,8 +9,10 @@
 The worker is a plain Python thread: it builds the lab (so importing torch and loading models
 never blocks the window), then loops. Commands are queued and applied between two steps.
 A frame is snapshot and emitted only when the previous one has been drawn (the slot calls
-frame_consumed()) and 1/max_fps has passed, so painting never queues up and the model never
-waits on it. Lab exceptions become `failed` messages; the thread keeps serving commands.
+frame_consumed(seconds_it_took)) and the frame interval has passed, so painting never queues
+up and the model never waits on it. The interval is 1/max_fps, stretched while training so
+that drawing takes at most `ui_budget` of the time: drawing holds the GIL, and a heavy view
+redrawn at 30 Hz would otherwise halve the training it shows. Lab exceptions become `failed` messages; the thread keeps serving commands.
 """
 
 from __future__ import annotations
@@ -48,13 +50,15 @@ class LabRunner(QObject):
 
     def __init__(self, make_lab: Callable[..., Any], *, device: str = "cpu", seed: int = 0,
                  options: dict | None = None, max_fps: float = 30.0, torch_threads: int | None = 1,
-                 name: str = "lab"):
+                 ui_budget: float = 0.2, name: str = "lab"):
         super().__init__()
         self._make_lab = make_lab
         self._device = device
         self._seed = seed
         self._options = dict(options or {})
         self._min_frame_interval = 1.0 / max_fps
+        self._ui_budget = ui_budget
+        self._ui_cost = 0.0          # smoothed seconds the UI spends on one frame
         self._torch_threads = torch_threads
         self._name = name
         self._commands: queue.SimpleQueue = queue.SimpleQueue()
@@ -103,8 +107,10 @@ class LabRunner(QObject):
         """Run fn(lab) in the worker between two steps (for tests and one-off queries)."""
         self._commands.put(("call", fn))
 
-    def frame_consumed(self) -> None:
-        """The UI drew the last frame: the worker may send the next one."""
+    def frame_consumed(self, cost: float | None = None) -> None:
+        """The UI drew the last frame (in `cost` seconds): the worker may send the next one."""
+        if cost is not None:
+            self._ui_cost = cost if not self._ui_cost else 0.7 * self._ui_cost + 0.3 * cost
         self._frame_pending = False
         if self._dirty:
             self._commands.put(("wake", None))
@@ -183,7 +189,7 @@ class LabRunner(QObject):
             if can_step and self._step_interval:
                 wait = max(0.0, next_step_at - time.perf_counter())
             elif not can_step and self._dirty:
-                wait = None if self._frame_pending else max(0.0, last_emit + self._min_frame_interval - time.perf_counter())
+                wait = None if self._frame_pending else max(0.0, last_emit + self._frame_interval() - time.perf_counter())
             try:
                 if can_step and not wait:
                     command = self._commands.get_nowait()
@@ -203,11 +209,17 @@ class LabRunner(QObject):
                     next_step_at = time.perf_counter() + self._step_interval
                 self._step()
             now = time.perf_counter()
-            if self._dirty and not self._frame_pending and now - last_emit >= self._min_frame_interval:
+            if self._dirty and not self._frame_pending and now - last_emit >= self._frame_interval():
                 self._emit()
                 last_emit = now
         self._playing = False
         self._set_state(STOPPED)
+
+    def _frame_interval(self) -> float:
+        """Seconds between frames: 1/max_fps, or longer while playing if drawing is slow."""
+        if self._playing and self._ui_budget and self._ui_cost:
+            return max(self._min_frame_interval, self._ui_cost / self._ui_budget)
+        return self._min_frame_interval
 
     def _step(self) -> None:
         try:
