@@ -65,7 +65,6 @@ EXPLAINERS: tuple[Explainer, ...] = (
         "visualizer.labs.gan.config:OPTIONS",
         "visualizer.labs.gan.lab:GANLab",
         "visualizer.ui.views.gan:GANView",
-        ready=False,
     ),
     Explainer(
         "gnn", "GNN",

@@ -1,0 +1,475 @@
+"""GANView: the data space (or the digits) on the left, the curves on the right.
+
+    ┌───────────────────────────┬──────────────────────┐
+    │ data space                │ losses  (D, G)       │
+    │  D's surface, G's mesh,   ├──────────────────────┤
+    │  real • generated •       │ mean D(real), D(fake)│
+    │  arrows, modes            ├──────────────────────┤
+    │                           │ mode coverage        │
+    └───────────────────────────┴──────────────────────┘
+
+Above the figure (not exported) a small bar lets the learner draw a distribution of their own
+(the points go to the lab as params_requested({"distribution": "custom", "custom_points": ...}))
+or load a CSV file of points. Each item is created once; a frame only updates them. Live option
+changes arrive in the frame as events and are drawn as dashed markers on every curve.
+
+Frame pacing. PySide6 holds Python's GIL while Qt paints (measured: a Python loop in another
+thread ran at 5 % of its speed during QPainter.drawPath, at 91 % during hashlib), so every paint
+stops the training thread. While frames stream in, the view therefore (1) draws a frame no sooner
+than its measured cost / GUI_SHARE after the last one (newer frames replace a waiting one), and
+(2) updates the data space and the curves on alternate turns, halving each paint. flush() (called
+by figure_widget() and data_frame()) draws the newest frame completely, so an export shows
+exactly the frame it writes.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QTimer, Signal, Slot
+from PySide6.QtWidgets import (QFileDialog, QGraphicsItem, QHBoxLayout, QLabel, QPushButton, QVBoxLayout,
+                               QWidget)
+
+from visualizer.core.errors import ConfigError
+from visualizer.core.frame import Frame
+from visualizer.labs.gan.config import OPTIONS
+from visualizer.ui.i18n import tr
+from visualizer.ui.views.base import PlotCanvas, View
+from visualizer.ui.views.gan import style
+from visualizer.ui.views.gan.curves import CurvePlot, colored
+from visualizer.ui.views.gan.space import DrawingViewBox, SpacePlot
+from visualizer.ui.widgets.plots import font
+
+LOSS_WORDS = {"non-saturating": "non-saturating", "minimax": "minimax", "least-squares": "least squares",
+              "wgan-gp": "Wasserstein + GP"}
+PHASE_WORDS = {"both": "both train", "d": "D only", "g": "G only"}
+MAX_DRAWN = 2000
+
+
+class _TimedCanvas(PlotCanvas):
+    """A PlotCanvas that remembers how long its last paint took (for the view's frame pacing)."""
+
+    def __init__(self, theme, parent=None):
+        super().__init__(theme, parent)
+        self.paint_s = 0.0
+        self.paints = 0
+        self.paint_total_s = 0.0
+
+    def paintEvent(self, event):  # noqa: N802 - Qt naming
+        t = time.perf_counter()
+        super().paintEvent(event)
+        self.paint_s = time.perf_counter() - t
+        self.paints += 1
+        self.paint_total_s += self.paint_s
+
+
+def _nice_ceiling(value: float) -> float:
+    """The smallest of 1, 1.5, 2, 3, 4, 5, 6, 8 × 10^k that is ≥ value."""
+    exp = 10.0 ** np.floor(np.log10(value))
+    for m in (1, 1.5, 2, 3, 4, 5, 6, 8, 10):
+        if m * exp >= value:
+            return m * exp
+    return 10 * exp
+
+
+def _fmt_points(points: list[tuple[float, float]]) -> str:
+    return ";".join(f"{x:.4g},{y:.4g}" for x, y in points)
+
+
+class GANView(View):
+    # While frames stream in, the view spends at most this fraction of wall time drawing (the
+    # "redraw" view option). PySide6 holds Python's GIL while Qt paints, so the training thread
+    # stands still during a paint: measured, a view busy x % of the time costs training ~1.5–2 x %.
+    GUI_SHARES = {"smooth": 0.30, "balanced": 0.15, "fast": 0.08}
+    GUI_SHARE = GUI_SHARES["balanced"]
+    MIN_INTERVAL = 1 / 30   # and never more than 30 frames per second
+
+    # emitted after a streamed frame was actually drawn (at once, or later by the pacing timer).
+    # A runner told "frame consumed" only then takes no snapshots the view would drop (measured
+    # in bench/gan.py: training at ~0.84× the bare loop instead of ~0.72×).
+    frame_drawn = Signal()
+
+    def __init__(self, theme, font_scale: float = 1.0, parent=None):
+        super().__init__(theme, font_scale, parent)
+        self.view_options = {o.name: o.default for o in OPTIONS.by_role("view")}
+        self._sketch: list[tuple[float, float]] = []    # points drawn with the mouse
+        self._layout_key = None
+        self._x_max = 0.0
+        self._space_title_key = None
+        # frame pacing: a frame costs `_cost` seconds of GUI time (update + paint); frames come
+        # no closer than _cost / GUI_SHARE apart, so the GUI thread (which holds the GIL while it
+        # paints) leaves the training thread most of the interpreter. Frames that arrive sooner
+        # wait in _pending (the newest wins) for a single-shot timer.
+        self._cost = 0.0
+        self._next_draw = 0.0
+        self._pending: Frame | None = None
+        self._drawn: Frame | None = None          # the newest frame drawn (in part while streaming)
+        self._complete = True                     # both halves of _drawn are on screen
+        self._turn = "curves"
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._draw_pending)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.toolbar = QWidget(self)
+        bar = QHBoxLayout(self.toolbar)
+        bar.setContentsMargins(10, 4, 10, 4)
+        self.draw_button = QPushButton(self.toolbar)
+        self.draw_button.setCheckable(True)
+        self.draw_button.toggled.connect(self._toggle_drawing)
+        self.train_button = QPushButton(self.toolbar)
+        self.train_button.clicked.connect(self._train_on_drawing)
+        self.clear_button = QPushButton(self.toolbar)
+        self.clear_button.clicked.connect(self._clear_drawing)
+        self.csv_button = QPushButton(self.toolbar)
+        self.csv_button.clicked.connect(self._choose_csv)
+        self.hint = QLabel(self.toolbar)
+        self.hint.setWordWrap(True)
+        for w in (self.draw_button, self.train_button, self.clear_button, self.csv_button):
+            bar.addWidget(w)
+        bar.addWidget(self.hint, 1)
+        layout.addWidget(self.toolbar)
+
+        self.figure = QWidget(self)          # what File → Export figure renders: the plots only
+        figure_layout = QVBoxLayout(self.figure)
+        figure_layout.setContentsMargins(0, 0, 0, 0)
+        self.canvas = _TimedCanvas(theme, self.figure)
+        self.canvas.ci.setContentsMargins(6, 6, 6, 6)
+        self.canvas.ci.setSpacing(8)
+        figure_layout.addWidget(self.canvas)
+        layout.addWidget(self.figure, 1)
+        self.space_item = pg.PlotItem(viewBox=DrawingViewBox())
+        self.space = SpacePlot(self.space_item, theme, font_scale)
+        self.space.point_drawn.connect(self._point_drawn)
+        self.loss_plot = CurvePlot(pg.PlotItem(), theme, font_scale)
+        self.d_plot = CurvePlot(pg.PlotItem(), theme, font_scale)
+        self.mode_plot = CurvePlot(pg.PlotItem(), theme, font_scale)
+        self.loss_plot.add("d_loss", style.d_loss_color)
+        self.loss_plot.add("g_loss", style.g_loss_color)
+        self.loss_plot.label_events = True          # event texts on the top plot only
+        self.d_plot.add("d_real", style.real_color)
+        self.d_plot.add("d_fake", style.fake_color)
+        self.mode_plot.add("modes_covered", style.coverage_color)
+        self.mode_plot.add("high_quality", style.d_loss_color)
+        self.mode_plot.fit_y((0.0, 1.05))
+        self._relayout(modal=True)
+        self._set_drawing_ui(False)
+        self.restyle()
+        self._cache_static_items()
+
+    def _cache_static_items(self, on: bool = True) -> None:
+        """Axes, legends, titles and the (fixed) real samples rarely change: Qt keeps each as a
+        pixmap and repaints it by a copy, instead of re-running its paint code every frame.
+        Off while a figure is exported, so SVG and PDF get vectors and text, not pixmaps."""
+        mode = QGraphicsItem.CacheMode.DeviceCoordinateCache if on else QGraphicsItem.CacheMode.NoCache
+        static = (pg.AxisItem, pg.LegendItem, pg.LabelItem)
+        for item in self.canvas.scene().items():
+            if isinstance(item, static):
+                item.setCacheMode(mode)
+        for item in (self.space.real, self.space.modes):
+            item.setCacheMode(mode)
+
+    # ---- layout ----------------------------------------------------------------------------------
+    def _relayout(self, modal: bool) -> None:
+        if self._layout_key == modal:
+            return
+        self._layout_key = modal
+        ci = self.canvas.ci
+        for item in (self.space_item, self.loss_plot.plot, self.d_plot.plot, self.mode_plot.plot):
+            if item in ci.items:
+                ci.removeItem(item)
+        rows = 3 if modal else 2
+        ci.addItem(self.space_item, row=0, col=0, rowspan=rows)
+        ci.addItem(self.loss_plot.plot, row=0, col=1)
+        ci.addItem(self.d_plot.plot, row=1, col=1)
+        if modal:
+            ci.addItem(self.mode_plot.plot, row=2, col=1)
+        self.mode_plot.plot.setVisible(modal)
+        grid = ci.layout
+        grid.setColumnStretchFactor(0, 11)
+        grid.setColumnStretchFactor(1, 9)
+        for r in range(3):
+            grid.setRowStretchFactor(r, 1 if r < rows else 0)
+        bottom = self.mode_plot if modal else self.d_plot
+        for plot in (self.loss_plot, self.d_plot, self.mode_plot):
+            plot.plot.setLabel("bottom", tr("training step") if plot is bottom else "")
+            plot.plot.showAxis("bottom", True)
+        self._style_axes()
+
+    # ---- frame pacing ------------------------------------------------------------------------------
+    def show_frame(self, frame: Frame) -> None:
+        self.frame = frame
+        now = time.perf_counter()
+        if now >= self._next_draw and not self._timer.isActive():
+            self._draw_now(frame)
+        else:
+            self._pending = frame
+            if not self._timer.isActive():
+                self._timer.start(max(1, int((self._next_draw - now) * 1000)))
+
+    @Slot()
+    def _draw_pending(self) -> None:
+        frame, self._pending = self._pending, None
+        if frame is not None:
+            self._draw_now(frame)
+
+    def _draw_now(self, frame: Frame) -> None:
+        """Draw a streamed frame. While frames stream in, the data space and the curves are
+        updated on alternate turns, so each paint (which holds the GIL and blocks the event
+        loop) is about half as long; a change of picture (kind, layout) is drawn whole."""
+        t = time.perf_counter()
+        self._pending = None
+        whole = (self._drawn is None or frame.kind != self._drawn.kind
+                 or ("modes_covered" in frame.arrays) != self._layout_key)
+        self._drawn = frame
+        if whole:
+            self.draw(frame)
+        else:
+            self._turn = "curves" if self._turn == "space" else "space"
+            self._draw_part(frame, self._turn)
+            self._complete = False
+        spent = time.perf_counter() - t + self.canvas.paint_s   # this update + the last paint
+        self._cost = spent if self._cost == 0.0 else 0.8 * self._cost + 0.2 * spent
+        self._next_draw = time.perf_counter() + max(self.MIN_INTERVAL, self._cost / self.GUI_SHARE)
+        self.frame_drawn.emit()
+
+    def flush(self) -> None:
+        """Draw the newest frame completely (a frame waiting for its turn, or the half of the
+        last one not yet updated): what an export shows is exactly data_frame()."""
+        if self._pending is not None:
+            self._timer.stop()
+            frame, self._pending = self._pending, None
+            self._drawn = frame
+            self.draw(frame)
+        elif not self._complete and self._drawn is not None:
+            self.draw(self._drawn)
+
+    def redraw(self) -> None:
+        if self._drawn is not None:
+            self.draw(self._drawn)
+
+    def data_frame(self) -> Frame | None:
+        self.flush()
+        return self._drawn
+
+    # ---- drawing a frame ---------------------------------------------------------------------------
+    def draw(self, frame: Frame) -> None:
+        self._draw_part(frame, "space")
+        self._draw_part(frame, "curves")
+        self._complete = True
+
+    def _draw_part(self, frame: Frame, part: str) -> None:
+        if frame.kind not in ("gan2d", "digits"):
+            raise ValueError(f"the GAN view cannot draw frames of kind {frame.kind!r}")
+        info = frame.info
+        modal = "modes_covered" in frame.arrays
+        self._relayout(modal)
+        self.toolbar.setVisible(frame.kind == "gan2d")
+        prob = bool(info.get("d_is_probability", True))
+        loss_name = tr(LOSS_WORDS.get(info.get("loss"), str(info.get("loss", ""))))
+        readout = tr("step {step}").format(step=f"{frame.step:,}")
+        readout += " · " + loss_name + " · " + str(info.get("optimizer", "")).replace("adam", "Adam").replace("sgd", "SGD")
+        readout += " · " + tr(PHASE_WORDS.get(info.get("phase", "both"), "both train"))
+
+        if part == "space":
+            self._draw_space(frame, prob, readout)
+        else:
+            self._draw_curves(frame, prob, loss_name, modal)
+
+    def _draw_space(self, frame: Frame, prob: bool, readout: str) -> None:
+        if frame.kind == "gan2d":
+            self._space_title(tr("Data space: real vs generated"))
+            self.space.set_colorbar_label(tr("D(x)") if prob else tr("critic"))
+            self.space.draw_2d(frame, self.view_options, {"readout": readout})
+        else:
+            self._space_title(tr("Generated digits"))
+            self.space.draw_digits(frame, {"generated": tr("generated (fixed latent vectors)"),
+                                           "real": tr("real samples"), "readout": readout})
+            self.space.set_readout(readout)
+
+    def _draw_curves(self, frame: Frame, prob: bool, loss_name: str, modal: bool) -> None:
+        info = frame.info
+        step = frame["step"]
+        lp, dp, mp = self.loss_plot, self.d_plot, self.mode_plot
+        lp.set_title(tr("{d} and {g} · {loss}").format(
+            d=colored(tr("D loss"), lp.color_of("d_loss")), g=colored(tr("G loss"), lp.color_of("g_loss")),
+            loss=loss_name))
+        lp.set("d_loss", step, frame["d_loss"])
+        lp.set("g_loss", step, frame["g_loss"])
+        lp.fit_y()
+        lp.set_readout(tr("D {d:.3f}   G {g:.3f}").format(d=frame["d_loss"][-1], g=frame["g_loss"][-1])
+                       if len(step) else "")
+
+        real_name, fake_name = (tr("D(real)"), tr("D(fake)")) if prob else (tr("critic(real)"), tr("critic(fake)"))
+        names = {"real": colored(real_name, dp.color_of("d_real")), "fake": colored(fake_name, dp.color_of("d_fake"))}
+        if prob:
+            dp.set_title(tr("Mean {real} and {fake}: ½ at equilibrium").format(**names))
+            dp.reference(0.5, "½")
+        else:
+            dp.set_title(tr("Mean {real} and {fake}").format(**names))
+            dp.reference(None)
+        dp.set("d_real", step, frame["d_real"])
+        dp.set("d_fake", step, frame["d_fake"])
+        dp.fit_y((-0.03, 1.03) if info.get("loss") in ("minimax", "non-saturating") else None)
+        dp.set_readout(tr("real {r:.3f}   fake {f:.3f}").format(r=frame["d_real"][-1], f=frame["d_fake"][-1])
+                       if len(step) else "")
+
+        if modal:
+            k = int(info.get("n_modes", len(frame["modes"])))
+            ms = frame["metric_step"]
+            covered = frame["modes_covered"]
+            mp.set_title(tr("{covered} and {quality}").format(
+                covered=colored(tr("modes covered ÷ {k}").format(k=k), mp.color_of("modes_covered")),
+                quality=colored(tr("high-quality samples"), mp.color_of("high_quality"))))
+            mp.set("modes_covered", ms, covered / max(k, 1))
+            mp.set("high_quality", ms, frame["high_quality"])
+            mp.set_readout(tr("{c} of {k} modes · {q:.0%} high quality").format(
+                c=int(covered[-1]), k=k, q=float(frame["high_quality"][-1])) if len(ms) else "")
+        # x range: the whole run (at least a few steps, so a fresh run is not a dot)
+        # the x range grows in steps of ~25 %, so the axes are not re-laid out on every frame
+        last = float(step[-1]) if len(step) else 0.0
+        if last > self._x_max or self._x_max > 4 * max(last, 100.0):
+            self._x_max = _nice_ceiling(max(last * 1.25, 100.0))
+            for plot in (self.loss_plot, self.d_plot, self.mode_plot):
+                plot.plot.setXRange(0, self._x_max, padding=0.01)
+        for plot in (self.loss_plot, self.d_plot, self.mode_plot):
+            plot.set_events(frame["event_step"], frame["event_text"])
+
+    def _space_title(self, text: str) -> None:
+        key = (text, self.theme.name, self.font_scale)
+        if key != self._space_title_key:      # a title change re-lays out the plot: only on change
+            self._space_title_key = key
+            self.space_item.setTitle(text, **self._title_style())
+
+    def _title_style(self) -> dict:
+        from visualizer.ui.widgets.plots import BASE_POINT_SIZE
+
+        return {"color": self.theme.foreground, "size": f"{(BASE_POINT_SIZE + 1) * self.font_scale:.0f}pt"}
+
+    def figure_widget(self) -> QWidget:
+        """The plots, with any waiting frame drawn; item caches are off until the event loop
+        runs again (the export that asked for the widget paints it before that)."""
+        self.flush()
+        self._cache_static_items(False)
+        QTimer.singleShot(0, self._cache_static_items)
+        return self.figure
+
+    # ---- view options ---------------------------------------------------------------------------
+    def set_view_option(self, name: str, value: Any) -> None:
+        self.set_view_options({name: value})
+
+    def set_view_options(self, values: dict) -> None:
+        clean = {}
+        for name, value in values.items():
+            if name in OPTIONS and OPTIONS[name].role == "view":
+                try:
+                    clean[name] = OPTIONS[name].coerce(value)
+                except ConfigError:
+                    continue
+        if all(self.view_options.get(k) == v for k, v in clean.items()):
+            return
+        self.view_options.update(clean)
+        self.GUI_SHARE = self.GUI_SHARES.get(self.view_options.get("redraw", "balanced"), self.GUI_SHARE)
+        if set(clean) != {"redraw"}:
+            self.redraw()
+
+    # ---- drawing your own distribution ------------------------------------------------------------
+    @Slot(bool)
+    def _toggle_drawing(self, on: bool) -> None:
+        if on:
+            self._sketch = []
+            self.space.show_drawn(np.zeros((0, 2)))
+        self._set_drawing_ui(on)
+
+    def _set_drawing_ui(self, on: bool) -> None:
+        self.space.set_drawing(on)
+        self.train_button.setVisible(on)
+        self.clear_button.setVisible(on)
+        self.train_button.setEnabled(len(self._sketch) >= 2)
+        self._update_hint()
+
+    def _update_hint(self) -> None:
+        if self.draw_button.isChecked():
+            self.hint.setText(tr("Drag on the data space to draw points ({n} so far), then press Train on drawing.")
+                              .format(n=len(self._sketch)))
+        else:
+            self.hint.setText(tr("Draw a distribution of your own for the generator to learn."))
+
+    @Slot(float, float, bool)
+    def _point_drawn(self, x: float, y: float, start: bool) -> None:
+        if len(self._sketch) >= MAX_DRAWN:
+            return
+        spacing = 0.012 * self.space.view_span()
+        if not start and self._sketch:
+            px, py = self._sketch[-1]
+            if (x - px) ** 2 + (y - py) ** 2 < spacing ** 2:
+                return
+        self._sketch.append((x, y))
+        self.space.show_drawn(np.asarray(self._sketch))
+        self.train_button.setEnabled(len(self._sketch) >= 2)
+        self._update_hint()
+
+    @Slot()
+    def _clear_drawing(self) -> None:
+        self._sketch = []
+        self.space.show_drawn(np.zeros((0, 2)))
+        self.train_button.setEnabled(False)
+        self._update_hint()
+
+    @Slot()
+    def _choose_csv(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, tr("Load points from a CSV file"), "",
+                                              tr("CSV files (*.csv)"))
+        if path:
+            self.load_csv(path)
+
+    def load_csv(self, path: str) -> None:
+        """Train on the points of a CSV file (x, y per row); the lab checks the file and says
+        what is wrong with it, if anything."""
+        self.draw_button.setChecked(False)
+        self.params_requested.emit({"distribution": path})
+
+    @Slot()
+    def _train_on_drawing(self) -> None:
+        if len(self._sketch) < 2:
+            return
+        points = _fmt_points(self._sketch)
+        self.draw_button.setChecked(False)
+        self.params_requested.emit({"distribution": "custom", "custom_points": points})
+
+    # ---- style --------------------------------------------------------------------------------------
+    def _style_axes(self) -> None:
+        for plot in (self.loss_plot, self.d_plot, self.mode_plot):
+            plot.restyle(self.theme, self.font_scale)
+
+    def restyle(self) -> None:
+        self.canvas.set_theme(self.theme)
+        self.space.restyle(self.theme, self.font_scale)
+        self._style_axes()
+        self.toolbar.setStyleSheet(f"background: {self.theme.panel};")
+        for w in (self.draw_button, self.train_button, self.clear_button, self.csv_button):
+            w.setFont(font(self.font_scale, delta=-0.5))
+        self.hint.setFont(font(self.font_scale, delta=-0.5))
+        self.hint.setStyleSheet(f"color: {self.theme.muted};")
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.draw_button.setText(tr("✎ Draw your own"))
+        self.train_button.setText(tr("Train on drawing"))
+        self.clear_button.setText(tr("Clear"))
+        self.csv_button.setText(tr("Load CSV…"))
+        self.csv_button.setToolTip(tr("Train on the points of a CSV file: two columns x, y, one point per row"))
+        self._update_hint()
+        self.space.set_legend({"real": tr("real"), "fake": tr("generated"), "manifold": tr("G's manifold"),
+                               "arrows": tr("G's push (−∇ loss)")})
+        bottom = self.mode_plot if self._layout_key else self.d_plot
+        for plot in (self.loss_plot, self.d_plot, self.mode_plot):
+            plot.plot.setLabel("bottom", tr("training step") if plot is bottom else "")
+        self._style_axes()
+        self.space.set_readout("")
+        self.redraw()
