@@ -56,6 +56,8 @@ def open_window(explainer_id: str, values: dict):
         done = []
         window.runner.call(lambda lab: done.append(1))
         wait(app, lambda: bool(done))
+        app.processEvents()  # let the lab's announcement reach the window (enables Play)
+        wait(app, lambda: window.runner.state != "loading")
     return app, window
 
 

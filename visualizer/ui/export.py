@@ -7,12 +7,13 @@ SVG exporter is avoided: it is buggy since 0.14). Every write goes through atomi
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QPoint, QRect, QSize, QSizeF
 from PySide6.QtGui import QGuiApplication, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter, QRegion
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsView, QWidget
 
 from visualizer.core.errors import ExportError
 from visualizer.core.writers import DATA_SUFFIXES, FIGURE_SUFFIXES, atomic_write, write_data
@@ -72,11 +73,34 @@ def export_figure(widget: QWidget, path: str | Path, scale: float = 2.0, title: 
             if not figure_image(widget, scale).save(tmp, "PNG"):
                 raise ExportError(f"could not encode a PNG for '{path}'")
         elif suffix == ".svg":
-            _write_svg(widget, tmp, title)
+            with _uncached(widget):
+                _write_svg(widget, tmp, title)
         else:
-            _write_pdf(widget, tmp, title)
+            with _uncached(widget):
+                _write_pdf(widget, tmp, title)
 
     return atomic_write(path, write)
+
+
+@contextmanager
+def _uncached(widget: QWidget):
+    """Scene items cached as pixmaps (for fast repaints) would land in SVG/PDF as bitmaps:
+    switch caching off while a vector file is painted."""
+    views = ([widget] if isinstance(widget, QGraphicsView) else []) + widget.findChildren(QGraphicsView)
+    saved = []
+    for view in views:
+        if view.scene() is None:
+            continue
+        for item in view.scene().items():
+            mode = item.cacheMode()
+            if mode != QGraphicsItem.CacheMode.NoCache:
+                saved.append((item, mode))
+                item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
+    try:
+        yield
+    finally:
+        for item, mode in saved:
+            item.setCacheMode(mode)
 
 
 def _write_svg(widget: QWidget, tmp: str, title: str) -> None:

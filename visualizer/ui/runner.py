@@ -109,7 +109,8 @@ class LabRunner(QObject):
 
     def frame_consumed(self, cost: float | None = None) -> None:
         """The UI drew the last frame (in `cost` seconds): the worker may send the next one."""
-        if cost is not None:
+        if cost is not None and self._playing:  # only streamed frames: a page build is no guide
+            cost = min(cost, 0.1)  # one slow frame (a page switch) must not stall the view for long
             self._ui_cost = cost if not self._ui_cost else 0.7 * self._ui_cost + 0.3 * cost
         self._frame_pending = False
         if self._dirty:
