@@ -14,14 +14,21 @@ os.environ.setdefault("VISUALIZER_SETTINGS", "/tmp/visualizer-bench.ini")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
-def parse_options(argv: list[str]) -> tuple[str, dict]:
-    """`EXPLAINER --name value ...` → (explainer id, option values)."""
+def parse_options(argv: list[str]) -> tuple[str, dict, float]:
+    """`[EXPLAINER --name value ...] [--seconds S]` → (explainer id, option values, seconds).
+    Default: the attention explainer's live training, 8 s."""
+    argv = list(argv) or ["attention", "--model", "train"]
+    seconds = 8.0
+    if "--seconds" in argv:
+        i = argv.index("--seconds")
+        seconds = float(argv[i + 1])
+        del argv[i:i + 2]
     explainer = argv[0] if argv else "attention"
     values, i = {}, 1
     while i < len(argv) - 1:
         values[argv[i].lstrip("-").replace("-", "_")] = argv[i + 1]
         i += 2
-    return explainer, values
+    return explainer, values, seconds
 
 
 def bare_steps_per_second(explainer_id: str, values: dict, seconds: float, threads: int = 1) -> float:

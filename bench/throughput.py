@@ -12,13 +12,7 @@ from _app import bare_steps_per_second, open_window, parse_options, run_for
 
 
 def main() -> None:
-    argv = sys.argv[1:]
-    seconds = 8.0
-    if "--seconds" in argv:
-        i = argv.index("--seconds")
-        seconds = float(argv[i + 1])
-        del argv[i:i + 2]
-    explainer, values = parse_options(argv or ["attention", "--model", "train"])
+    explainer, values, seconds = parse_options(sys.argv[1:])
     bare = bare_steps_per_second(explainer, values, seconds, threads=1)
     app, window = open_window(explainer, values)
     runner = window.runner

@@ -49,13 +49,7 @@ def stats(values):
 
 
 def main():
-    argv = sys.argv[1:]
-    seconds = 8.0
-    if "--seconds" in argv:
-        i = argv.index("--seconds")
-        seconds = float(argv[i + 1])
-        del argv[i:i + 2]
-    explainer, values = parse_options(argv or ["attention", "--model", "train"])
+    explainer, values, seconds = parse_options(sys.argv[1:])
     app, window = open_window(explainer, values)
     probe = Probe()
     probe.start()
