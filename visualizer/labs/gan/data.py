@@ -65,8 +65,8 @@ class _Mixture(Target):
         self._modes = torch.as_tensor(modes, dtype=torch.float32, device=device)
 
     def sample(self, n, gen=None):
-        k = torch.randint(len(self._modes), (n,), device=self.device, generator=gen)
-        return self._modes[k] + self.mode_std * torch.randn(n, 2, device=self.device, generator=gen)
+        k = torch.randint(len(self._modes), (n,), generator=gen).to(self.device)
+        return self._modes[k] + self.mode_std * torch.randn(n, 2, generator=gen).to(self.device)
 
 
 class Ring8(_Mixture):
@@ -89,42 +89,42 @@ class Moons(Target):
     name = "moons"
 
     def sample(self, n, gen=None):
-        t = math.pi * torch.rand(n, device=self.device, generator=gen)
-        upper = torch.rand(n, device=self.device, generator=gen) < 0.5
+        t = math.pi * torch.rand(n, generator=gen).to(self.device)
+        upper = torch.rand(n, generator=gen).to(self.device) < 0.5
         x = torch.where(upper, torch.cos(t), 1.0 - torch.cos(t))
         y = torch.where(upper, torch.sin(t), 0.5 - torch.sin(t))
         pts = torch.stack([x - 0.5, y - 0.25], 1) * 1.6
-        return pts + 0.05 * torch.randn(n, 2, device=self.device, generator=gen)
+        return pts + 0.05 * torch.randn(n, 2, generator=gen).to(self.device)
 
 
 class Spiral(Target):
     name = "spiral"
 
     def sample(self, n, gen=None):
-        t = 3.0 * math.pi * torch.sqrt(torch.rand(n, device=self.device, generator=gen)) + 0.5
+        t = 3.0 * math.pi * torch.sqrt(torch.rand(n, generator=gen).to(self.device)) + 0.5
         r = t / (3.0 * math.pi + 0.5) * 2.2
         pts = torch.stack([r * torch.cos(t), r * torch.sin(t)], 1)
-        return pts + 0.04 * torch.randn(n, 2, device=self.device, generator=gen)
+        return pts + 0.04 * torch.randn(n, 2, generator=gen).to(self.device)
 
 
 class Circles(Target):
     name = "circles"
 
     def sample(self, n, gen=None):
-        a = 2 * math.pi * torch.rand(n, device=self.device, generator=gen)
+        a = 2 * math.pi * torch.rand(n, generator=gen).to(self.device)
         # as many points per unit length on both circles: 1/3 inner (r = 1), 2/3 outer (r = 2)
-        r = torch.where(torch.rand(n, device=self.device, generator=gen) < 1 / 3, 1.0, 2.0)
+        r = torch.where(torch.rand(n, generator=gen).to(self.device) < 1 / 3, 1.0, 2.0)
         pts = torch.stack([r * torch.cos(a), r * torch.sin(a)], 1)
-        return pts + 0.04 * torch.randn(n, 2, device=self.device, generator=gen)
+        return pts + 0.04 * torch.randn(n, 2, generator=gen).to(self.device)
 
 
 class Line(Target):
     name = "line"
 
     def sample(self, n, gen=None):
-        s = 2 * torch.rand(n, 1, device=self.device, generator=gen) - 1
+        s = 2 * torch.rand(n, 1, generator=gen).to(self.device) - 1
         pts = s * torch.tensor([[2.0, 1.0]], device=self.device)
-        return pts + 0.02 * torch.randn(n, 2, device=self.device, generator=gen)
+        return pts + 0.02 * torch.randn(n, 2, generator=gen).to(self.device)
 
 
 class Points(Target):
@@ -142,8 +142,8 @@ class Points(Target):
         self.blur = 0.01 * spread
 
     def sample(self, n, gen=None):
-        k = torch.randint(len(self._points), (n,), device=self.device, generator=gen)
-        return self._points[k] + self.blur * torch.randn(n, 2, device=self.device, generator=gen)
+        k = torch.randint(len(self._points), (n,), generator=gen).to(self.device)
+        return self._points[k] + self.blur * torch.randn(n, 2, generator=gen).to(self.device)
 
 
 TOYS = {"ring8": Ring8, "grid25": Grid25, "moons": Moons, "spiral": Spiral, "circles": Circles, "line": Line}
@@ -197,5 +197,5 @@ class Digits:
         self.data = torch.as_tensor(images.reshape(len(images), 64) / 8.0 - 1.0, device=device)  # (1797, 64)
 
     def sample(self, n: int, gen: torch.Generator | None = None) -> torch.Tensor:
-        k = torch.randint(len(self.data), (n,), device=self.device, generator=gen)
+        k = torch.randint(len(self.data), (n,), generator=gen).to(self.device)
         return self.data[k]

@@ -82,7 +82,7 @@ class GANLab(Lab):
         # the lab's own random stream for batches and noise: two labs in one process (a test,
         # a notebook) stay independent and each run repeats exactly for its seed. Weights are
         # initialised from torch's global generator, which reset() has just seeded.
-        self.rng = torch.Generator(device=dev)
+        self.rng = torch.Generator()  # on the CPU: a seed draws the same numbers on every device
         self.rng.manual_seed(self.seed)
         self.images = o["distribution"] == "digits"
         if self.images:
@@ -150,8 +150,8 @@ class GANLab(Lab):
     def noise(self, n: int) -> torch.Tensor:
         nz = self.noise_dim
         if self.options["noise"] == "uniform":
-            return 2.0 * torch.rand(n, nz, device=self.device, generator=self.rng) - 1.0
-        return torch.randn(n, nz, device=self.device, generator=self.rng)
+            return 2.0 * torch.rand(n, nz, generator=self.rng).to(self.device) - 1.0
+        return torch.randn(n, nz, generator=self.rng).to(self.device)
 
     def _make_optimizers(self) -> None:
         o = self.options
@@ -223,7 +223,7 @@ class GANLab(Lab):
     def _d_update(self, loss: str, batch: int, step: int):
         x_real = self.target.sample(batch, self.rng)
         z = self.noise(batch)
-        eps = torch.rand(batch, 1, device=self.device, generator=self.rng) if loss == "wgan-gp" else None
+        eps = torch.rand(batch, 1, generator=self.rng).to(self.device) if loss == "wgan-gp" else None
         with torch.no_grad():
             x_fake = self.G(z)
         value, t_real, t_fake = self._d_terms(loss, x_real, x_fake, eps)
@@ -256,7 +256,7 @@ class GANLab(Lab):
     def _d_evaluate(self, loss: str, x_fake):
         x_real = self.target.sample(len(x_fake), self.rng)
         if loss == "wgan-gp":  # the penalty needs ∇ₓD, so autograd stays on; no update is made
-            eps = torch.rand(len(x_fake), 1, device=self.device, generator=self.rng)
+            eps = torch.rand(len(x_fake), 1, generator=self.rng).to(self.device)
             value, t_real, t_fake = self._d_terms(loss, x_real, x_fake, eps)
         else:
             with torch.no_grad():
