@@ -98,3 +98,12 @@ def test_relevance_follows_another_option():
     lr = Option("lr", "float", 0.1, "learning rate", when=("model", ("train",)))
     assert lr.relevant({"model": "train"}) and not lr.relevant({"model": "mha"})
     assert Option("dim", "int", 8, "d").relevant({})
+
+
+def test_written_files_get_ordinary_permissions(tmp_path):
+    umask = os.umask(0o022)
+    try:
+        path = write_data(FRAME, tmp_path / "d.npz")
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o644  # not mkstemp's private 0600

@@ -38,6 +38,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[str], None]) -> Path:
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, _file_mode(path))  # mkstemp makes 0600; an export is an ordinary file
         os.replace(tmp, path)
     except ExportError:
         _remove(tmp)
@@ -49,6 +50,16 @@ def atomic_write(path: str | os.PathLike, write: Callable[[str], None]) -> Path:
         _remove(tmp)
         raise
     return path
+
+
+def _file_mode(path: Path) -> int:
+    """The mode a plain new file gets (0666 less the umask), or the mode of the file replaced."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _remove(tmp: str) -> None:
