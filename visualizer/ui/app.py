@@ -77,6 +77,9 @@ class MainWindow(QMainWindow):
         self.start_labs = start_labs
         self.runner: LabRunner | None = None
         self._binding: RunnerBinding | None = None
+        self._lab_info: dict | None = None         # what the current runner's lab announced
+        self._preferred_speed: float | None = None
+        self._drawing: tuple | None = None          # (runner, start) of the frame being painted
         self.view = None  # a View (visualizer.ui.views.base), or a MessageView
         self.options_panel: OptionsPanel | None = None
         self.explainer = None
@@ -390,6 +393,7 @@ class MainWindow(QMainWindow):
         if runner is None:
             return
         runner.stop(timeout=1.0)
+        self._lab_info = self._drawing = None  # they described the runner that is gone
         # signals already queued may still arrive: the binding ignores them, and it is deleted
         # only after them (deleteLater is processed after events posted before it)
         self._binding.runner = None
@@ -414,7 +418,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _frame_painted(self) -> None:
-        drawing, self._drawing = getattr(self, "_drawing", None), None
+        drawing, self._drawing = self._drawing, None
         if drawing is not None:
             runner, start = drawing
             runner.frame_consumed(time.perf_counter() - start)
@@ -429,7 +433,7 @@ class MainWindow(QMainWindow):
         self._lab_info = info
         self.status_device.setText(info["device"])
         speed = info.get("preferred_speed")
-        if speed and speed != getattr(self, "_preferred_speed", None):
+        if speed and speed != self._preferred_speed:
             # a lab that animates (RoPE's rotation...) reads best at its own pace; the user may change it
             index = min(range(1, len(SPEEDS)), key=lambda i: abs(SPEEDS[i][1] - speed))
             self.speed_box.setCurrentIndex(index)
@@ -453,7 +457,7 @@ class MainWindow(QMainWindow):
     # ---- controls ----------------------------------------------------------------------------------
     def _set_controls(self, state: str | None) -> None:
         runner = self.runner
-        info = getattr(self, "_lab_info", None)
+        info = self._lab_info
         continuous = bool(info and info.get("continuous")) and runner is not None
         running = state == RUNNING
         self.play_action.setEnabled(continuous and state in (RUNNING, PAUSED))
