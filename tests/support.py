@@ -6,15 +6,14 @@ depending on any one explainer."""
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 
 from visualizer.core import registry
 from visualizer.core.errors import TrainingHalted
 from visualizer.core.frame import Frame
 from visualizer.core.lab import Lab
 from visualizer.core.options import Option, OptionSet
-from visualizer.ui.views.base import PlotCanvas, View
-from visualizer.ui.widgets.plots import Heatmap, LiveCurves
+from visualizer.ui.views.base import PagedView
+from visualizer.ui.views.page import Page
 
 OPTIONS = OptionSet([
     Option("features", "int", 4, "input features", minimum=1, maximum=64),
@@ -72,31 +71,33 @@ class RegressionLab(Lab):
                                                 "loss": np.asarray(self.losses, dtype=np.float32)})
 
 
-class RegressionView(View):
+class RegressionPage(Page):
+    def __init__(self, theme, scale, parent=None):
+        super().__init__(theme, scale, parent)
+        self.weights = self.heatmap(self.canvas.addPlot(row=0, col=0))
+        self.loss = self.curves(self.canvas.addPlot(row=1, col=0))
+
+    def draw(self, frame: Frame, options: dict) -> None:
+        both = np.vstack([frame["weights"], frame["true_weights"]])
+        self.weights.set_matrix(both, ["learned", "true"], title="weights")
+        loss = frame["loss"]
+        self.loss.set("loss", np.arange(len(loss)), loss)
+        self.set_texts("Regression", f"step {frame.step}")
+
+
+class RegressionView(PagedView):
+    """The whole of a view on the kit: its options and its pages."""
+
+    OPTIONS = OPTIONS
+    PAGES = {"regression": RegressionPage}
+
     def __init__(self, theme, font_scale=1.0, parent=None):
         super().__init__(theme, font_scale, parent)
-        from PySide6.QtWidgets import QVBoxLayout
-
-        self.canvas = PlotCanvas(theme)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.canvas)
-        self.heatmap = Heatmap(self.canvas.addPlot(row=0, col=0), theme, font_scale)
-        self.curves = LiveCurves(self.canvas.addPlot(row=1, col=0), theme, font_scale)
         self.drawn = 0
 
     def draw(self, frame: Frame) -> None:
-        both = np.vstack([frame["weights"], frame["true_weights"]])
-        self.heatmap.set_matrix(both, ["learned", "true"], title="weights")
-        loss = frame["loss"]
-        self.curves.set("loss", np.arange(len(loss)), loss)
+        super().draw(frame)
         self.drawn += 1
-
-    def restyle(self) -> None:
-        self.canvas.set_theme(self.theme)
-        self.heatmap.restyle(self.theme, self.font_scale)
-        self.curves.restyle(self.theme, self.font_scale)
-        self.redraw()
 
 
 TEST_EXPLAINER = registry.Explainer(

@@ -99,7 +99,7 @@ def test_every_pretrained_panel_draws(panel, frames, view):
     if panel == "neuron":
         soft = page.neuron_view.soft_map.values[:, 0]
         np.testing.assert_allclose(soft, att[5, 11, 8], atol=1e-5)   # softmax(q·k) = the model's row
-        assert "it" in page.box.facts.text()
+        assert "it" in page.subtitle.text()
 
 
 def test_clicking_a_mask_cell_asks_the_lab_to_recompute(frames, view, qtbot):
@@ -191,7 +191,7 @@ def test_truncation_note_is_shown(view):
     frame = AttentionLab(model="minilm", text=" ".join(["word"] * 600)).snapshot()
     view.set_view_options({"panel": "heatmap"})
     view.show_frame(frame)
-    note = view.pages["pretrained"].box.note
+    note = view.pages["pretrained"].note
     assert note.isVisibleTo(view) and "602" in note.text() and "512" in note.text()
 
 
@@ -204,9 +204,9 @@ def test_theme_font_scale_and_language(frames, view):
         i18n.set_language("zh_CN")
         view.retranslate()
         view.show_frame(frames["mha"])
-        assert "多头注意力" in view.pages["mha"].box.title.text()
+        assert "多头注意力" in view.pages["mha"].title.text()
         view.show_frame(frames["train"])
-        assert "学习" in view.pages["train"].box.title.text()
+        assert "学习" in view.pages["train"].title.text()
     finally:
         i18n.set_language("en")
     view.apply_theme(LIGHT)

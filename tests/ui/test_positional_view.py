@@ -82,7 +82,7 @@ def test_each_kind_draws_and_exports(view, tmp_path, kind):
     frame = frame_of(kind)
     view.show_frame(frame)
     page = view.figure_widget()
-    assert page is view.pages[kind] and view.stack.currentWidget() is page
+    assert page is view.pages[kind].figure_widget() and view.stack.currentWidget() is view.pages[kind]
     assert page.title.text() and page.facts.text()
     export_figure(page, tmp_path / f"{kind}.png", scale=1.0)
     check_png(tmp_path / f"{kind}.png", (page.width(), page.height()))

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog
 from visualizer.core import registry
 from visualizer.ui.runner import PAUSED, RUNNING
 from visualizer.ui.settings import Settings
-from visualizer.ui.views.base import MessageView
+from visualizer.ui.views.message import MessageView
 
 TIMEOUT = 15_000
 
@@ -125,7 +125,7 @@ def test_copy_figure_puts_an_image_on_the_clipboard(qtbot, window):
 
 
 def test_font_scale_changes_every_text(qtbot, window):
-    axis = window.view.heatmap.plot.getAxis("bottom")
+    axis = window.view.pages["regression"].weights.plot.getAxis("bottom")
     before = axis.style["tickFont"].pointSizeF()
     window.zoom_in_action.trigger()
     window.zoom_in_action.trigger()
@@ -193,5 +193,5 @@ def test_live_plot_redraws_for_seconds_without_crashing(qtbot, window):
     drawn = window.view.drawn
     while time.perf_counter() - start < 3.0:
         qtbot.wait(20)
-        window.view.heatmap.plot.update()
+        window.view.pages["regression"].weights.plot.update()
     assert window.view.drawn - drawn > 20

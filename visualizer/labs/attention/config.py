@@ -89,6 +89,24 @@ def toggle_mask_cell(spec: str, query: int, key: int) -> str:
     return format_mask(cells)
 
 
+def mask_click(mask, custom_mask, query: int, key: int) -> tuple[str, str]:
+    """What a click on the cell (query, key) of the step-through does, by the lab's mask rule.
+
+    `mask` is the combined mask drawn (padding, causal and hand-masked cells), `custom_mask` the
+    hand-masked cells alone (both T × T booleans, 0-based). Returns ("toggle", the new custom-mask
+    text), ("fixed", "") for a cell the padding or the causal mask hides, or ("last_key", "") when
+    unmasking is not the case and masking would leave the query no key to look at."""
+    query, key = int(query), int(key)
+    if mask[query][key] and not custom_mask[query][key]:
+        return "fixed", ""
+    row = [bool(v) for v in mask[query]]
+    row[key] = not bool(custom_mask[query][key])
+    if all(row):
+        return "last_key", ""
+    cells = [(q, k) for q, r in enumerate(custom_mask) for k, v in enumerate(r) if v]
+    return "toggle", toggle_mask_cell(format_mask(cells), query, key)
+
+
 def mha_layout(options: dict) -> tuple[list[str], int, int]:
     """(tokens incl. padding, number of real tokens, number of words before the cut)."""
     words = split_words(options["text"])

@@ -4,20 +4,19 @@ Plain Qt (no pyqtgraph), so the window can paint it before the plotting library 
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout
 
 from visualizer.ui.fonts import font
 from visualizer.ui.i18n import tr
+from visualizer.ui.views.base import View
 
 
-class MessageView(QWidget):
-    params_requested = Signal(dict)  # never emitted; the window treats every view alike
+class MessageView(View):
+    """A view with nothing to draw: a title and a sentence, centred."""
 
     def __init__(self, theme, font_scale: float = 1.0, title: str = "", text: str = "", parent=None):
-        super().__init__(parent)
-        self.theme, self.font_scale = theme, font_scale
-        self.frame = None
+        super().__init__(theme, font_scale, parent)
         self._title, self._text = title, text
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 24, 24, 24)
@@ -35,29 +34,11 @@ class MessageView(QWidget):
         self._title, self._text = title, text
         self.retranslate()
 
-    # the View interface, with nothing to draw
-    def show_frame(self, frame) -> None:
+    def draw(self, frame) -> None:
         pass
-
-    def set_view_options(self, values: dict) -> None:
-        pass
-
-    def apply_lesson_state(self, state: dict) -> None:
-        pass
-
-    def figure_widget(self) -> QWidget:
-        return self
 
     def data_frame(self):
         return None
-
-    def apply_theme(self, theme) -> None:
-        self.theme = theme
-        self.restyle()
-
-    def apply_font_scale(self, scale: float) -> None:
-        self.font_scale = scale
-        self.restyle()
 
     def restyle(self) -> None:
         self.title_label.setFont(font(self.font_scale, bold=True, delta=8))

@@ -1,6 +1,10 @@
-"""pyqtgraph building blocks every view uses: styling, a labelled heatmap, live curves."""
+"""The plotting vocabulary every view uses: one number format, one font size rule, one title
+style, one way to thin tick labels, one title that may shrink; a canvas, a labelled heatmap and
+live curves. Views build on these instead of writing their own."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pyqtgraph as pg
@@ -12,6 +16,146 @@ from visualizer.ui.fonts import BASE_POINT_SIZE, font  # noqa: F401 - re-exporte
 from visualizer.ui.theme import Theme
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+
+
+# ---- words and sizes ---------------------------------------------------------------------------
+def fmt(value: float, digits: int = 3) -> str:
+    """A number for a title or a sentence: 0.400, 2.83, 12.3, 8, 2.10e-07 (`digits` significant
+    digits from 1 up; `digits` decimals below 1; an exponent below 1e-3 and from 1e6)."""
+    value = float(value)
+    if value == 0:
+        return "0"
+    if not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("−∞" if value < 0 else "∞")
+    if abs(value) < 1e-3 or abs(value) >= 1e6:
+        return f"{value:.{max(0, digits - 1)}e}"
+    if abs(value) >= 1:
+        if value.is_integer():
+            return str(int(value))
+        return f"{value:#.{digits}g}".rstrip(".")
+    return f"{value:.{digits}f}"
+
+
+def css_size(scale: float, delta: float = 0.0) -> str:
+    """A font size for pyqtgraph's HTML labels, following the font scale like font() does."""
+    return f"{max(5.0, (BASE_POINT_SIZE + delta) * scale):.1f}pt"
+
+
+def title_size(scale: float) -> str:
+    """The size of every plot title."""
+    return css_size(scale, 1)
+
+
+class PlotCanvas(pg.GraphicsLayoutWidget):
+    """A GraphicsLayoutWidget that follows the theme's background."""
+
+    def __init__(self, theme: Theme, parent=None):
+        super().__init__(parent)
+        self.set_theme(theme)
+
+    def set_theme(self, theme: Theme) -> None:
+        self.setBackground(theme.background)
+
+
+class ResizingCanvas(PlotCanvas):
+    """A PlotCanvas that says when it was resized (to share its width between plots)."""
+
+    resized = Signal()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self.resized.emit()
+
+
+# ---- axes and titles that fit ----------------------------------------------------------------------
+class ThinAxis(pg.AxisItem):
+    """The one way tick labels are thinned: when they would overlap, only every k-th is written
+    (the smallest k that fits at the current size), so labels stay readable at any width."""
+
+    def generateDrawSpecs(self, p):  # noqa: N802 - pyqtgraph's name
+        specs = super().generateDrawSpecs(p)
+        if specs is None:
+            return specs
+        axis_spec, tick_specs, text_specs = specs
+        if len(text_specs) < 2:
+            return specs
+        vertical = self.orientation in ("left", "right")
+        ordered = sorted(text_specs, key=lambda s: s[0].top() if vertical else s[0].left())
+        pad = 3.0
+        for k in range(1, len(ordered) + 1):
+            kept = ordered[::k]
+            ok = True
+            for a, b in zip(kept, kept[1:]):
+                ra, rb = a[0], b[0]
+                if (rb.top() < ra.bottom() + pad) if vertical else (rb.left() < ra.right() + pad):
+                    ok = False
+                    break
+            if ok:
+                return axis_spec, tick_specs, kept
+        return axis_spec, tick_specs, ordered[:1]
+
+
+def thin_axes() -> dict:
+    """axisItems for addPlot(...): the left and bottom axes as ThinAxis."""
+    return {side: ThinAxis(side) for side in ("left", "bottom")}
+
+
+def relax_label(label: pg.LabelItem, min_width: float = 24.0, prefer_text_width: bool = True) -> None:
+    """Let a LabelItem (a plot title) be narrower than its text when space is short. pyqtgraph
+    makes a title's width its plot's minimum (again on every text change), which pushes whole
+    columns of a grid out of sight in a small window; the text's width stays the preferred size."""
+    if getattr(label, "_relaxed", False):
+        return
+    label._relaxed = True
+
+    def update_min(label=label):
+        bounds = label.itemRect()
+        narrow = min(min_width, bounds.width())
+        label.setMinimumWidth(narrow)
+        label.setMinimumHeight(bounds.height())
+        label._sizeHint = {
+            Qt.SizeHint.MinimumSize: (narrow, bounds.height()),
+            Qt.SizeHint.PreferredSize: (bounds.width() if prefer_text_width else min_width, bounds.height()),
+            Qt.SizeHint.MaximumSize: (-1, -1),
+            Qt.SizeHint.MinimumDescent: (0, 0),
+        }
+        label.updateGeometry()
+
+    label.updateMin = update_min
+    update_min()
+
+
+def add_plot(layout, row: int, col: int, **kwargs) -> pg.PlotItem:
+    """A plot for a heatmap or a chart: tick labels that never overlap and a title that may shrink."""
+    plot = layout.addPlot(row=row, col=col, axisItems=thin_axes(), **kwargs)
+    relax_label(plot.titleLabel)
+    return plot
+
+
+def number_ticks(plot: pg.PlotItem, side: str, n: int) -> None:
+    """A heatmap axis numbered 0 … n−1 at the cell centres, pyqtgraph choosing how many numbers
+    fit (so they never overlap, whatever the size and the font scale)."""
+    axis = plot.getAxis(side)
+    axis.setTicks(None)
+    if not getattr(axis, "_cell_ticks", False):
+        axis._cell_ticks = True
+        axis.tickValues = _cell_tick_values(axis)
+        axis.tickStrings = lambda values, scale, spacing: [str(int(round(v - 0.5))) for v in values]
+    axis._cells = n
+
+
+def _cell_tick_values(axis: pg.AxisItem):
+    def tick_values(lo: float, hi: float, size: float):
+        levels = pg.AxisItem.tickValues(axis, lo - 0.5, hi - 0.5, size)
+        out = []
+        for spacing, values in levels:
+            if spacing < 1:
+                continue
+            keep = [v + 0.5 for v in values if float(v).is_integer() and 0 <= v < getattr(axis, "_cells", 1 << 30)]
+            out.append((spacing, keep))
+        return out[:1]  # major ticks only: a heatmap's minor ticks are noise
+    return tick_values
+
 
 def style_plot(plot: pg.PlotItem, theme: Theme, scale: float, title: str | None = None) -> None:
     """Axes, tick labels and title in the theme's colours at the current font scale."""
@@ -27,18 +171,20 @@ def style_plot(plot: pg.PlotItem, theme: Theme, scale: float, title: str | None 
         # a blit (drawing tick text cost ~3 ms per axis per frame). Vector export switches it off.
         axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
     if title is not None:
-        plot.setTitle(title, color=theme.foreground, size=f"{(BASE_POINT_SIZE + 1) * scale:.0f}pt")
+        set_title(plot, title, theme, scale)
+
+
+def set_title(plot: pg.PlotItem, text: str, theme: Theme, scale: float) -> None:
+    plot.setTitle(text, color=theme.foreground, size=title_size(scale))
 
 
 def short_label(text: str, limit: int = 12) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def tick_list(labels, limit: int = 40):
-    """Ticks at cell centres; with many labels only every k-th is written, so none overlap."""
-    n = len(labels)
-    every = max(1, int(np.ceil(n / limit)))
-    return [[(i + 0.5, short_label(str(labels[i]))) for i in range(0, n, every)]]
+def tick_list(labels):
+    """One tick per cell centre; a ThinAxis writes as many of them as fit."""
+    return [[(i + 0.5, short_label(str(label))) for i, label in enumerate(labels)]]
 
 
 class Heatmap(QObject):
@@ -62,6 +208,8 @@ class Heatmap(QObject):
         self.cols: list[str] = []
         self.title = ""
         self.cmap_name = theme.sequential
+        if not isinstance(plot.getAxis("bottom"), ThinAxis):
+            plot.setAxisItems(thin_axes())  # every label fits, or every k-th is written
         self.image = pg.ImageItem(axisOrder="row-major")
         plot.addItem(self.image)
         plot.invertY(True)
@@ -151,8 +299,7 @@ class Heatmap(QObject):
         key = (self.title, self.theme.foreground, self.scale)
         if key != self._shown_title:
             self._shown_title = key
-            self.plot.setTitle(self.title, color=self.theme.foreground,
-                               size=f"{(BASE_POINT_SIZE + 1) * self.scale:.0f}pt")
+            set_title(self.plot, self.title, self.theme, self.scale)
 
     def _draw_cell_text(self, values, levels, cmap_obj, masked=None) -> None:
         r, c = values.shape
@@ -282,7 +429,7 @@ class LiveCurves:
 
 
 def _legend_size(scale: float) -> str:
-    return f"{max(5.0, (BASE_POINT_SIZE - 1) * scale):.1f}pt"
+    return css_size(scale, -1)
 
 
 def color(hex_or_name: str, alpha: int = 255) -> QColor:

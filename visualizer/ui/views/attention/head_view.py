@@ -11,8 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVB
 
 from visualizer.ui.i18n import tr
 from visualizer.ui.views.attention.common import head_colour
-from visualizer.ui.views.base import PlotCanvas
-from visualizer.ui.widgets.plots import font
+from visualizer.ui.widgets.plots import PlotCanvas, font
 
 MIN_WEIGHT = 0.01      # lines below this weight are not drawn (invisible anyway)
 BUCKETS = 10           # opacity steps: one QPainterPath per head and step

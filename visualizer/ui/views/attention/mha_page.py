@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QStackedWidget
 
 from visualizer.core.frame import Frame
 from visualizer.ui.i18n import tr
-from visualizer.ui.views.attention.common import FigureBox, add_plot, fmt, signed_levels, weight_levels
-from visualizer.ui.views.base import PlotCanvas
-from visualizer.ui.widgets.plots import Heatmap
+from visualizer.ui.views.attention.common import signed_levels, weight_levels
+from visualizer.ui.views.page import Page
+from visualizer.ui.widgets.plots import Heatmap, PlotCanvas, add_plot, fmt
 
 # stage: (title template, kind) — kind: "tokens" (token × dimension) or "pairs" (query × key)
 STAGES = {
@@ -44,22 +44,17 @@ def stage_matrix(frame: Frame, stage: str, head: int) -> np.ndarray:
     return a[head] if stage in PER_HEAD else a
 
 
-class MHAPage(QWidget):
+class MHAPage(Page):
     cell_toggled = Signal(int, int)  # a query → key pair the person clicked
-    hint = Signal(str)
 
     def __init__(self, theme, scale: float, parent=None):
-        super().__init__(parent)
-        self.theme, self.scale = theme, scale
+        super().__init__(theme, scale, parent, canvas=False)
         self.stack = QStackedWidget()
         self.grid_canvas = PlotCanvas(theme)
         self.single_canvas = PlotCanvas(theme)
         self.stack.addWidget(self.grid_canvas)
         self.stack.addWidget(self.single_canvas)
-        self.box = FigureBox(self.stack, theme, scale)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.box)
+        self.set_content(self.stack)
 
         self.grid: dict[str, Heatmap] = {}
         self._first_column: dict[str, bool] = {}
@@ -88,9 +83,6 @@ class MHAPage(QWidget):
         if STAGES[stage][1] == "pairs":
             self.cell_toggled.emit(i, j)
 
-    def figure_widget(self) -> QWidget:
-        return self.box
-
     # ---- drawing ----------------------------------------------------------------------------------
     def draw(self, frame: Frame, options: dict) -> None:
         self.frame, self.options = frame, options
@@ -117,7 +109,7 @@ class MHAPage(QWidget):
         formula = tr("Attention = softmax(Q·Kᵀ ÷ √d_k + M) · V, with d_k = {hs} and M = −∞ where a key is masked. "
                      "Click a cell of a query × key matrix to mask it; click again to unmask.")
         facts += "\n" + formula.format(hs=info["head_dim"])
-        self.box.set_text(title, facts, note)
+        self.set_texts(title, facts, note=note)
         if stage == "all":
             self.stack.setCurrentWidget(self.grid_canvas)
             for name, hm in self.grid.items():
@@ -150,8 +142,7 @@ class MHAPage(QWidget):
             hm.set_axis_labels(tr("token") if not in_grid or self._first_column[stage] else "", tr("dimension"))
 
     def restyle(self, theme, scale: float) -> None:
-        self.theme, self.scale = theme, scale
-        self.box.restyle(theme, scale)
+        super().restyle(theme, scale)
         for canvas in (self.grid_canvas, self.single_canvas):
             canvas.set_theme(theme)
         for hm in list(self.grid.values()) + [self.single]:

@@ -18,11 +18,11 @@ from PySide6.QtWidgets import (QComboBox, QGraphicsRectItem, QHBoxLayout, QLabel
 from visualizer.core.frame import Frame
 from visualizer.labs.attention.config import PANELS
 from visualizer.ui.i18n import tr
-from visualizer.ui.views.attention.common import (FigureBox, ResizingCanvas, ThinAxis, add_plot, fmt, lookup_table,
-                                                  mosaic, signed_levels, token_labels, weight_levels)
+from visualizer.ui.views.attention.common import lookup_table, mosaic, signed_levels, token_labels, weight_levels
 from visualizer.ui.views.attention.head_view import HeadViewWidget
-from visualizer.ui.views.base import PlotCanvas
-from visualizer.ui.widgets.plots import Heatmap, font, style_plot
+from visualizer.ui.views.page import Page
+from visualizer.ui.widgets.plots import (Heatmap, PlotCanvas, ResizingCanvas, ThinAxis, add_plot, fmt, font,
+                                         style_plot)
 
 PANEL_TITLES = {"model": "Model view", "head": "Head view", "heatmap": "Heatmap", "neuron": "Neuron view"}
 
@@ -277,13 +277,11 @@ class NeuronViewWidget(QWidget):
             hm.restyle(theme, scale)
 
 
-class PretrainedPage(QWidget):
-    view_change = Signal(dict)   # view options the person changed inside the page (tab, head, query)
-    hint = Signal(str)
+class PretrainedPage(Page):
+    """view_change carries the view options the person changed inside the page (tab, head, query)."""
 
     def __init__(self, theme, scale: float, parent=None):
-        super().__init__(parent)
-        self.theme, self.scale = theme, scale
+        super().__init__(theme, scale, parent, canvas=False)
         self.tabs = QTabBar()
         for name in PANELS:
             self.tabs.addTab(PANEL_TITLES[name])
@@ -314,12 +312,9 @@ class PretrainedPage(QWidget):
         for page in self.pages.values():
             self.stack.addWidget(page)
         self.stack.addWidget(self.neuron_message)
-        self.box = FigureBox(self.stack, theme, scale)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(toolbar)
-        layout.addWidget(self.box, 1)
+        self.set_content(self.stack)
+        self.add_control(toolbar, 1)
+        self.controls_layout.setContentsMargins(0, 0, 0, 0)
 
         self.tabs.currentChanged.connect(self._tab_changed)
         self.query_box.activated.connect(self._query_picked)
@@ -332,9 +327,6 @@ class PretrainedPage(QWidget):
         self._last_head_option = None
         self.retranslate()
         self.restyle(theme, scale)
-
-    def figure_widget(self) -> QWidget:
-        return self.box
 
     # ---- person's clicks -----------------------------------------------------------------------------
     def _tab_changed(self, index: int) -> None:
@@ -448,11 +440,10 @@ class PretrainedPage(QWidget):
         if info.get("truncated"):
             note = tr("The text has {total} tokens; only the first {n} are shown (this model reads at most {n}).").format(
                 total=info["total_tokens"], n=info["tokens"])
-        self.box.set_text(title, facts, note)
+        self.set_texts(title, facts, note=note)
 
     def restyle(self, theme, scale: float) -> None:
-        self.theme, self.scale = theme, scale
-        self.box.restyle(theme, scale)
+        super().restyle(theme, scale)
         self.model_view.restyle(theme, scale)
         self.head_view.restyle(theme, scale)
         self.heatmap_canvas.set_theme(theme)

@@ -6,13 +6,14 @@ from __future__ import annotations
 import html
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from visualizer.core.frame import Frame
 from visualizer.ui.i18n import tr
-from visualizer.ui.views.attention.common import FigureBox, ResizingCanvas, add_plot, fmt, weight_levels
-from visualizer.ui.widgets.plots import Heatmap, LiveCurves, font, style_plot
+from visualizer.ui.views.attention.common import weight_levels
+from visualizer.ui.views.page import Page
+from visualizer.ui.widgets.plots import Heatmap, LiveCurves, ResizingCanvas, add_plot, fmt, font, style_plot
 
 TASK_TEXT = {
     "reverse": "reverse the digits: output position i is input position T−1−i — watch the anti-diagonal appear",
@@ -21,12 +22,9 @@ TASK_TEXT = {
 }
 
 
-class TrainPage(QWidget):
-    hint = Signal(str)
-
+class TrainPage(Page):
     def __init__(self, theme, scale: float, parent=None):
-        super().__init__(parent)
-        self.theme, self.scale = theme, scale
+        super().__init__(theme, scale, parent, canvas=False)
         self.canvas = ResizingCanvas(theme)
         self.sample = QLabel()
         self.sample.setTextFormat(Qt.RichText)
@@ -36,10 +34,7 @@ class TrainPage(QWidget):
         inner.setContentsMargins(0, 0, 0, 0)
         inner.addWidget(self.canvas, 1)
         inner.addWidget(self.sample)
-        self.box = FigureBox(content, theme, scale)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.box)
+        self.set_content(content)
 
         self.loss_plot = add_plot(self.canvas, 0, 0)
         self.acc_plot = add_plot(self.canvas, 1, 0)
@@ -72,9 +67,6 @@ class TrainPage(QWidget):
         self.acc_plot.setLabel("bottom", tr("training step"))
         for p in (self.loss_plot, self.acc_plot):
             style_plot(p, self.theme, self.scale)
-
-    def figure_widget(self) -> QWidget:
-        return self.box
 
     def _ensure_maps(self, layers: int, heads: int) -> None:
         if self._maps_shape == (layers, heads):
@@ -113,7 +105,7 @@ class TrainPage(QWidget):
             acc=f"{100 * info['accuracy']:.1f}%" if info["steps"] else "—", lr=fmt(info["lr"]),
             layers=info["layers"], heads=info["heads"], dim=info["dim"])
         facts += "\n" + tr(TASK_TEXT[info["task"]])
-        self.box.set_text(title, facts, "")
+        self.set_texts(title, facts, "")
         self._draw_sample(frame)
 
     def _draw_sample(self, frame: Frame) -> None:
@@ -137,9 +129,7 @@ class TrainPage(QWidget):
         self.sample.setText(f"<span style='font-family: monospace'>{text}</span>")
 
     def restyle(self, theme, scale: float) -> None:
-        self.theme, self.scale = theme, scale
-        self.box.restyle(theme, scale)
-        self.canvas.set_theme(theme)
+        super().restyle(theme, scale)
         self.loss.restyle(theme, scale)
         self.acc.restyle(theme, scale)
         self._label_axes()

@@ -37,7 +37,8 @@ from visualizer.core.errors import ConfigError
 from visualizer.core.frame import Frame
 from visualizer.labs.gan.config import OPTIONS
 from visualizer.ui.i18n import tr
-from visualizer.ui.views.base import PlotCanvas, View
+from visualizer.ui.views.base import View
+from visualizer.ui.widgets.plots import PlotCanvas
 from visualizer.ui.views.gan import style
 from visualizer.ui.views.gan.curves import CurvePlot, colored
 from visualizer.ui.views.gan.space import DrawingViewBox, SpacePlot

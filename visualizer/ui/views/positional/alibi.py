@@ -11,8 +11,9 @@ from PySide6.QtWidgets import QGraphicsPolygonItem
 
 from visualizer.core.frame import Frame
 from visualizer.ui.i18n import tr
-from visualizer.ui.views.positional.common import (Items, Page, axis_label, corner_label, css_size, fmt, index_ticks,
-                                                    pen, set_title, text_item)
+from visualizer.ui.views.page import Page
+from visualizer.ui.views.positional.common import Items, axis_label, corner_label, pen, text_item
+from visualizer.ui.widgets.plots import css_size, fmt, number_ticks, set_title
 
 
 def slope_text(m: float) -> str:
@@ -114,8 +115,8 @@ class AlibiPage(Page):
                 self.items.keep(plot, text_item(plot, tr("masked (−∞)"), P * 0.72, P * 0.22, theme.background,
                                                 scale, delta=-1, bold=True))
         for plot in (self.logit_plot, self.bias_plot, self.sum_plot):
-            index_ticks(plot, "left", P)
-            index_ticks(plot, "bottom", P)
+            number_ticks(plot, "left", P)
+            number_ticks(plot, "bottom", P)
             axis_label(plot, "bottom", tr("key j"), theme, scale)
         axis_label(self.logit_plot, "left", tr("query i"), theme, scale)
 

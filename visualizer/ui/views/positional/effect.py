@@ -8,7 +8,9 @@ import numpy as np
 
 from visualizer.core.frame import Frame
 from visualizer.ui.i18n import tr
-from visualizer.ui.views.positional.common import Page, axis_label, css_size, fmt
+from visualizer.ui.views.page import Page
+from visualizer.ui.views.positional.common import axis_label
+from visualizer.ui.widgets.plots import css_size, fmt
 
 SCHEME_TITLES = {"none": "no positions", "sinusoidal": "sinusoidal", "learned": "learned (MiniLM)",
                  "rope": "RoPE", "alibi": "ALiBi"}

@@ -8,8 +8,9 @@ import pyqtgraph as pg
 
 from visualizer.core.frame import Frame
 from visualizer.ui.i18n import language, tr
-from visualizer.ui.views.positional.common import (ON_MATRIX, Items, Page, arrow_head, axis_label, fmt,
-                                                    index_ticks, pen, set_title, text_item)
+from visualizer.ui.views.page import Page
+from visualizer.ui.views.positional.common import ON_MATRIX, Items, arrow_head, axis_label, pen, text_item
+from visualizer.ui.widgets.plots import fmt, number_ticks, set_title
 
 
 class RopePage(Page):
@@ -53,16 +54,16 @@ class RopePage(Page):
         P, half = angles.shape
         self.angles.set_matrix(np.mod(angles, 2 * np.pi), title=tr("rotation angle m·θᵢ (mod 2π)"),
                                levels=(0.0, 2 * np.pi), cmap="CET-C6")
-        index_ticks(self.angle_plot, "left", P)
-        index_ticks(self.angle_plot, "bottom", half)
+        number_ticks(self.angle_plot, "left", P)
+        number_ticks(self.angle_plot, "bottom", half)
         axis_label(self.angle_plot, "left", tr("position m"), theme, scale)
         axis_label(self.angle_plot, "bottom", tr("pair i"), theme, scale)
         self.static_items.add(self.angle_plot, pg.InfiniteLine(pair + 0.5, angle=90, pen=pen(ON_MATRIX, 1.8, dashed=True)))
 
         scores = frame["scores"]
         self.scores.set_matrix(scores, title=tr("q·k, query at m, key at n"))
-        index_ticks(self.score_plot, "left", P)
-        index_ticks(self.score_plot, "bottom", P)
+        number_ticks(self.score_plot, "left", P)
+        number_ticks(self.score_plot, "bottom", P)
         axis_label(self.score_plot, "left", tr("query position m"), theme, scale)
         axis_label(self.score_plot, "bottom", tr("key position n"), theme, scale)
 

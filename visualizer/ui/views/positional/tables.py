@@ -10,9 +10,10 @@ from visualizer.core.frame import Frame
 from visualizer.labs.positional.config import parse_dims
 from visualizer.labs.positional.geometry import pair_points, shift_rotation
 from visualizer.ui.i18n import tr
-from visualizer.ui.widgets.plots import font
-from visualizer.ui.views.positional.common import (ON_MATRIX, Items, Page, arrow_head, axis_label, fmt,
-                                                    index_ticks, pen, robust_levels, set_title, text_item)
+from visualizer.ui.views.page import Page
+from visualizer.ui.views.positional.common import (ON_MATRIX, Items, arrow_head, axis_label, pen, robust_levels,
+                                                    text_item)
+from visualizer.ui.widgets.plots import fmt, font, number_ticks, set_title
 
 
 def shown_dims(options: dict, dim: int) -> tuple[list[int], list[int]]:
@@ -48,8 +49,8 @@ class TablePanel:
         levels = robust_levels(table) if robust else None
         self.enc.set_matrix(table, title=tr("{name}: table ({P} × {D})").format(
             name=name, P=P, D=D), levels=levels)
-        index_ticks(self.enc_plot, "left", P)
-        index_ticks(self.enc_plot, "bottom", D)
+        number_ticks(self.enc_plot, "left", P)
+        number_ticks(self.enc_plot, "bottom", D)
         axis_label(self.enc_plot, "left", tr("position p"), theme, scale)
         axis_label(self.enc_plot, "bottom", tr("dimension"), theme, scale)
 
@@ -59,8 +60,8 @@ class TablePanel:
         title = (tr("{name}: cos(PEᵢ, PEⱼ)") if measure == "cosine"
                  else tr("{name}: PEᵢ·PEⱼ")).format(name=name)
         self.sim.set_matrix(sim, title=title, levels=sim_levels)
-        index_ticks(self.sim_plot, "left", P)
-        index_ticks(self.sim_plot, "bottom", P)
+        number_ticks(self.sim_plot, "left", P)
+        number_ticks(self.sim_plot, "bottom", P)
         axis_label(self.sim_plot, "left", tr("position i"), theme, scale)
         axis_label(self.sim_plot, "bottom", tr("position j"), theme, scale)
 
@@ -200,7 +201,7 @@ class SinusoidalPage(Page):
         return rot
 
     def data_frame(self, frame: Frame, options: dict) -> Frame:
-        out = super().data_frame(frame, options)
+        out = Frame(frame.kind, frame.step, dict(frame.arrays), {**frame.info, "view": dict(options)})
         P, D = frame["encoding"].shape
         pair, shift = self._pair_shift(options, P, D)
         out.arrays["pair_points"] = pair_points(frame["encoding"], pair)
