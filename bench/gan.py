@@ -4,20 +4,18 @@ Prints one JSON object:
   bare_steps_per_s     GANLab.step() in a plain loop, no Qt (1 torch thread, as the runner uses);
                        measured again right before each app measurement (ratios are of neighbours)
   runner_only          LabRunner's worker stepping the lab and taking ≤ 30 snapshots/s, nothing drawn
-  window_consumer      the same, while a GANView (1280 × 720, offscreen) is handed every frame and
-                       frame_consumed() is called at once, as the main window does; the view paces
-                       itself (view option "redraw") and drops frames it has no time for
-  paced_consumer       the same, but the runner hears "consumed" only once the view drew the frame
-                       (GANView.frame_drawn), so no snapshot is wasted
-  ratio                app / bare (target ≥ 0.9); view_fps: updates drawn per second (each redraws
-                       the data space or the curves, in turn); frame_cost_ms: GUI time per update
+  window_consumer      the same, while a GANView (1280 × 720, offscreen) draws every frame it is
+                       handed and the runner hears "consumed" with the cost once it was painted,
+                       as the main window does (the runner's pacing is the only one)
+  ratio                app / bare (target ≥ 0.9); view_fps: frames drawn per second;
+                       frame_cost_ms: GUI time per frame, paint included
   snapshot_ms          GANLab.snapshot() alone
   gui_late_ms          lateness of a 5 ms QTimer while training: p99 / max (target p99 ≤ 8)
   memory               RSS before/after N more steps, growth per 10k steps and extrapolated to
                        1M steps; histories are bounded (20 000 points, then decimated by 2)
 
     python bench/gan.py [--seconds S] [--repeats R] [--distribution ring8|digits|...]
-                        [--redraw smooth|balanced|fast] [--mem-steps N]
+                        [--mem-steps N]
 """
 
 from __future__ import annotations
@@ -92,11 +90,10 @@ def memory(options: dict, steps: int) -> dict:
                        "mode metrics ≤ 20 000 points"}
 
 
-def in_app(options: dict, seconds: float, redraw: str, paced: bool = False, draw: bool = True) -> dict:
-    """paced=False: frame_consumed() right after show_frame, as the main window does (the runner
-    then snapshots up to 30×/s, and frames the view has no time for are dropped);
-    paced=True: frame_consumed() once the view has drawn the frame (no snapshot is wasted);
-    draw=False: frames are taken (snapshots) but not drawn: the cost of the runner alone."""
+def in_app(options: dict, seconds: float, draw: bool = True) -> dict:
+    """draw=True: each frame is drawn and the runner hears frame_consumed(cost) after its paint,
+    as the main window does; draw=False: frames are taken (snapshots) but not drawn: the cost of
+    the runner alone."""
     from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer, Slot
     from PySide6.QtWidgets import QApplication
 
@@ -108,7 +105,6 @@ def in_app(options: dict, seconds: float, redraw: str, paced: bool = False, draw
     app = QApplication.instance() or QApplication(["bench"])
     apply_to_app(app, LIGHT)
     view = GANView(LIGHT, 1.0)
-    view.set_view_option("redraw", redraw)
     view.resize(1280, 720)
     view.show()
 
@@ -118,6 +114,8 @@ def in_app(options: dict, seconds: float, redraw: str, paced: bool = False, draw
             self.runner = runner
             self.frames = 0
             self.draw_s: list[float] = []
+            self.cost_s: list[float] = []
+            self._start = None
 
         @Slot(object)
         def draw(self, frame):                # what the main window does with each frame
@@ -125,10 +123,17 @@ def in_app(options: dict, seconds: float, redraw: str, paced: bool = False, draw
             if not draw:
                 self.runner.frame_consumed()
                 return
-            view.show_frame(frame)            # paced by the view; the paint follows in the event loop
+            view.show_frame(frame)            # the paint follows in the event loop
             self.draw_s.append(time.perf_counter() - t)
-            if not paced:
-                self.runner.frame_consumed()
+            self.frames += 1
+            self._start = t
+            QTimer.singleShot(0, self.painted)
+
+        @Slot()
+        def painted(self):
+            cost = time.perf_counter() - self._start
+            self.cost_s.append(cost)
+            self.runner.frame_consumed(cost)
 
     class Probe(QObject):
         def __init__(self):
@@ -154,8 +159,6 @@ def in_app(options: dict, seconds: float, redraw: str, paced: bool = False, draw
     runner = LabRunner(GANLab, options=options, max_fps=30.0, torch_threads=1, name="gan")
     sink = Sink(runner)
     runner.frame_ready.connect(sink.draw)
-    if paced:
-        view.frame_drawn.connect(runner.frame_consumed)   # the change proposed for MainWindow
     runner.start()
     end = time.perf_counter() + 60
     while runner.lab is None and time.perf_counter() < end:
@@ -166,24 +169,17 @@ def in_app(options: dict, seconds: float, redraw: str, paced: bool = False, draw
     probe.timer.start()
     run_for(1.5)
     idle = list(probe.late)
-    drawn = [0]
-    original = view._draw_now
-
-    def counted(frame):
-        drawn[0] += 1
-        original(frame)
-
-    view._draw_now = counted
     runner.play()
     run_for(1.0)                                   # warm up
     probe.late.clear()
     sink.draw_s.clear()
-    drawn[0] = 0
+    sink.cost_s.clear()
+    sink.frames = 0
     steps0, emitted0, t0 = runner.steps_done, runner.frames_emitted, time.perf_counter()
     run_for(seconds)
     elapsed = time.perf_counter() - t0
     steps = runner.steps_done - steps0
-    frames = drawn[0]
+    frames = sink.frames
     emitted = runner.frames_emitted - emitted0
     late = np.asarray(probe.late)
     runner.pause()
@@ -200,7 +196,7 @@ def in_app(options: dict, seconds: float, redraw: str, paced: bool = False, draw
             "gui_late_ms": {"p50": pct(late, 50), "p99": pct(late, 99), "max": round(float(late.max()), 2),
                             "ticks": int(late.size)},
             "gui_late_idle_ms": {"p99": pct(np.asarray(idle), 99)},
-            "frame_cost_ms": round(view._cost * 1000, 2)}
+            "frame_cost_ms": pct(np.asarray(sink.cost_s) * 1000, 50)}
 
 
 def main() -> None:
@@ -209,10 +205,9 @@ def main() -> None:
     seconds = arg("--seconds", 6.0)
     repeats = arg("--repeats", 2)
     options = {"distribution": arg("--distribution", "ring8")}
-    redraw = arg("--redraw", "balanced")
     # each app measurement is paired with a bare-loop measurement taken just before it, and the
     # pairs are repeated: on a shared machine the speed drifts, and a ratio of neighbours is steadier
-    modes = {"runner_only": dict(draw=False), "window": {}, "paced": dict(paced=True)}
+    modes = {"runner_only": dict(draw=False), "window": {}}
     runs: dict[str, list] = {name: [] for name in modes}
     bares, snaps = [], []
     for _ in range(repeats):
@@ -220,7 +215,7 @@ def main() -> None:
             b = bare(options, seconds)
             bares.append(b["steps_per_s"])
             snaps.append(b["snapshot_ms"])
-            a = in_app(options, seconds, redraw, **kwargs)
+            a = in_app(options, seconds, **kwargs)
             runs[name].append((a, a["steps_per_s"] / b["steps_per_s"]))
 
     def summary(name: str) -> dict:
@@ -239,13 +234,12 @@ def main() -> None:
 
     m = memory(options, arg("--mem-steps", 3000))
     print(json.dumps({
-        "bench": "gan", "options": options, "redraw": redraw, "cpus": os.cpu_count(),
+        "bench": "gan", "options": options, "cpus": os.cpu_count(),
         "seconds_per_measurement": seconds, "repeats": repeats,
         "bare_steps_per_s": [round(b, 1) for b in bares],
         "snapshot_ms_median": round(float(np.median(snaps)), 2),
         "runner_only": summary("runner_only"),
         "window_consumer": summary("window"),
-        "paced_consumer": summary("paced"),
         "gui_late_idle_ms_p99": runs["window"][-1][0]["gui_late_idle_ms"]["p99"],
         "memory": m,
         "load_average": [round(x, 2) for x in os.getloadavg()],

@@ -176,10 +176,10 @@ def test_live_changes_apply_between_steps_and_are_recorded_as_events():
     lab.step()
     frame = lab.snapshot()
     assert list(frame["event_step"]) == [3, 4, 4, 4]
-    texts = list(frame["event_text"])
-    assert texts[0] == "lr D 0.002 → 0.01"
-    assert "optimizer adam → sgd" in texts and "loss non-saturating → least-squares" in texts
-    assert texts[-1] == "k G 1 → 2"
+    texts = list(zip(frame["event_name"], frame["event_old"], frame["event_new"]))
+    assert texts[0] == ("lr_d", "0.002", "0.01")
+    assert ("optimizer", "adam", "sgd") in texts and ("loss", "non-saturating", "least-squares") in texts
+    assert texts[-1] == ("k_g", "1", "2")
     lab.set_param("lr_d", 0.01)              # not a change: no event
     assert len(lab.snapshot()["event_step"]) == 4
     lab.set_param("width", 16)               # a build option: a new run, no events

@@ -47,9 +47,7 @@ def frames():
 
 
 def show(view, frame):
-    """Show a frame now (the view paces frames that stream in; a test wants each drawn)."""
     view.show_frame(frame)
-    view.flush()
 
 
 @pytest.fixture
@@ -65,69 +63,81 @@ def view(qtbot):
 def test_a_2d_frame_is_drawn_into_the_items(view, frames):
     f = frames["ring"]
     show(view, f)
-    space = view.space
+    space = view.page("gan2d").space
     assert len(space.fake.data) == len(f["fake"]) == GANLab.N_SHOW
     assert np.allclose(np.column_stack([space.fake.data["x"], space.fake.data["y"]]), f["fake"])
     assert space.surface.shape == (32 * 4, 32 * 4)                   # D's grid, interpolated 4×
     assert space.modes.isVisible() and len(space.modes.data) == 8
-    assert view.mode_plot.plot.isVisible()
-    x, y = view.loss_plot.curves["d_loss"][0].getData()
+    assert view.page("gan2d").mode_plot.plot.isVisible()
+    x, y = view.page("gan2d").loss_plot.curves["d_loss"][0].getData()
     assert np.array_equal(x, f["step"]) and np.array_equal(y, f["d_loss"])
-    assert sum(line.isVisible() for line in view.loss_plot._events) == 1
-    assert view.loss_plot._events[0].label.format.strip() == "lr G 0.002 → 0.004"
-    assert view.d_plot._events[0].isVisible() and view.d_plot._events[0].label.format == ""
+    assert sum(line.isVisible() for line in view.page("gan2d").loss_plot._events) == 1
+    assert view.page("gan2d").loss_plot._events[0].label.format.strip() == "lr G 0.002 → 0.004"
+    assert view.page("gan2d").d_plot._events[0].isVisible() and view.page("gan2d").d_plot._events[0].label.format == ""
     assert view.data_frame() is f
 
 
 def test_the_next_frame_updates_the_same_items(view, frames):
     show(view, frames["ring"])
-    items = set(view.canvas.scene().items())
-    fake, surface = view.space.fake, view.space.surface
-    view.flush()
-    view._next_draw = 0.0
+    items = set(view.page("gan2d").canvas.scene().items())
+    fake, surface = view.page("gan2d").space.fake, view.page("gan2d").space.surface
     show(view, frames["ring_next"])
-    assert set(view.canvas.scene().items()) == items                   # nothing created or removed
-    assert view.space.fake is fake and view.space.surface is surface
+    assert set(view.page("gan2d").canvas.scene().items()) == items                   # nothing created or removed
+    assert view.page("gan2d").space.fake is fake and view.page("gan2d").space.surface is surface
     assert np.allclose(fake.data["x"], frames["ring_next"]["fake"][:, 0])
 
 
-def test_frames_that_arrive_too_fast_wait_and_export_gets_the_newest(view, frames):
-    view.show_frame(frames["ring"])
-    view._next_draw = time.perf_counter() + 10      # as if the last frame had been expensive
-    view.show_frame(frames["ring_next"])
-    assert view._pending is frames["ring_next"]
-    assert view.data_frame() is frames["ring_next"] and view._pending is None
+def test_every_frame_given_is_drawn_at_once(view, frames):
+    """One pacing mechanism: the runner's. The view draws what it is given, whole."""
+    show(view, frames["ring"])
+    show(view, frames["ring_next"])
+    assert view.data_frame() is frames["ring_next"]
+    x, _ = view.page("gan2d").loss_plot.curves["d_loss"][0].getData()
+    assert np.array_equal(x, frames["ring_next"]["step"])
+
+
+def test_event_markers_are_written_in_the_current_language(view, frames):
+    from visualizer.ui import i18n
+
+    try:
+        i18n.set_language("zh_CN")
+        view.retranslate()
+        show(view, frames["ring"])
+        label = view.page("gan2d").loss_plot._events[0].label.format.strip()
+        assert label.endswith("0.002 → 0.004") and label != "lr G 0.002 → 0.004"
+    finally:
+        i18n.set_language("en")
 
 
 def test_a_frame_without_modes_and_with_1d_noise(view, frames):
     show(view, frames["moons"])
-    assert not view.mode_plot.plot.isVisible() and not view.space.modes.isVisible()
+    assert not view.page("gan2d").mode_plot.plot.isVisible() and not view.page("gan2d").space.modes.isVisible()
     assert frames["moons"]["manifold"].shape[0] == 1
-    x, _ = view.space.manifold.getData()
+    x, _ = view.page("gan2d").space.manifold.getData()
     assert len(x) == frames["moons"]["manifold"].shape[1]
     show(view, frames["ring"])
-    assert view.mode_plot.plot.isVisible()
+    assert view.page("gan2d").mode_plot.plot.isVisible()
 
 
 def test_a_critic_is_labelled_as_a_critic(view, frames):
     show(view, frames["wgan"])
-    assert "critic(real)" in view.d_plot.title and "½" not in view.d_plot.title
-    assert view.space.colorbar.axis.labelText == "critic"
+    assert "critic(real)" in view.page("gan2d").d_plot.title and "½" not in view.page("gan2d").d_plot.title
+    assert view.page("gan2d").space.colorbar.axis.labelText == "critic"
 
 
 def test_digits_are_drawn_as_one_picture(view, frames):
     show(view, frames["digits"])
-    assert view.space.digits.isVisible() and not view.space.fake.isVisible()
-    h, w = view.space.digits.shape
+    assert view.page("gan2d").space.digits.isVisible() and not view.page("gan2d").space.fake.isVisible()
+    h, w = view.page("gan2d").space.digits.shape
     assert w == 8 * 9 - 1 and h > 8 * 9                 # 8 × 8 generated, gaps, then real ones
-    assert not view.toolbar.isVisible()
+    assert not view.page("gan2d").toolbar.isVisible()
 
 
 @pytest.mark.parametrize("name", ["show_surface", "show_manifold", "show_arrows", "show_fake", "show_real"])
 def test_view_options_hide_layers(view, frames, name):
     show(view, frames["ring"])
-    item = {"show_surface": view.space.surface, "show_manifold": view.space.manifold,
-            "show_arrows": view.space.arrows, "show_fake": view.space.fake, "show_real": view.space.real}[name]
+    item = {"show_surface": view.page("gan2d").space.surface, "show_manifold": view.page("gan2d").space.manifold,
+            "show_arrows": view.page("gan2d").space.arrows, "show_fake": view.page("gan2d").space.fake, "show_real": view.page("gan2d").space.real}[name]
     assert item.isVisible()
     view.set_view_option(name, False)
     assert not item.isVisible()
@@ -137,30 +147,30 @@ def test_view_options_hide_layers(view, frames, name):
 
 def test_theme_and_font_scale_restyle_every_text(view, frames):
     show(view, frames["ring"])
-    size = view.loss_plot.plot.getAxis("bottom").label.font().pointSizeF()
+    size = view.page("gan2d").loss_plot.plot.getAxis("bottom").label.font().pointSizeF()
     view.apply_font_scale(1.6)
-    assert view.loss_plot.plot.getAxis("bottom").label.font().pointSizeF() == pytest.approx(size * 1.6, rel=0.05)
-    assert view.space.readout.textItem.font().pointSizeF() == pytest.approx(9 * 1.6, rel=0.05)
-    assert view.hint.font().pointSizeF() > 10
+    assert view.page("gan2d").loss_plot.plot.getAxis("bottom").label.font().pointSizeF() == pytest.approx(size * 1.6, rel=0.05)
+    assert view.page("gan2d").space.readout.textItem.font().pointSizeF() == pytest.approx(9 * 1.6, rel=0.05)
+    assert view.page("gan2d").hint_label.font().pointSizeF() > 10
     view.apply_theme(DARK)
-    assert view.canvas.backgroundBrush().color().name() == DARK.background
-    assert view.space.readout.color.name() == DARK.foreground
+    assert view.page("gan2d").canvas.backgroundBrush().color().name() == DARK.background
+    assert view.page("gan2d").space.readout.color.name() == DARK.foreground
 
 
 def test_drawing_points_asks_the_lab_for_a_custom_distribution(view, frames, qtbot):
     show(view, frames["ring"])
-    view.draw_button.setChecked(True)
-    assert view.space.vb.drawing and view.train_button.isVisible()
+    view.page("gan2d").draw_button.setChecked(True)
+    assert view.page("gan2d").space.vb.drawing and view.page("gan2d").train_button.isVisible()
     for k in range(40):
-        view._point_drawn(np.cos(k / 6), np.sin(k / 6), k == 0)
-    assert len(view._sketch) > 10
+        view.page("gan2d")._point_drawn(np.cos(k / 6), np.sin(k / 6), k == 0)
+    assert len(view.page("gan2d")._sketch) > 10
     with qtbot.waitSignal(view.params_requested) as signal:
-        view.train_button.click()
+        view.page("gan2d").train_button.click()
     params = signal.args[0]
     assert params["distribution"] == "custom"
     points = parse_drawn_points(params["custom_points"])
     assert np.allclose(points[0], [1.0, 0.0], atol=1e-3)
-    assert not view.draw_button.isChecked() and not view.space.vb.drawing
+    assert not view.page("gan2d").draw_button.isChecked() and not view.page("gan2d").space.vb.drawing
     OPTIONS.validate(params)                                # the lab will accept it
 
 
@@ -169,7 +179,7 @@ def test_a_csv_file_is_offered_to_the_lab(view, frames, qtbot, tmp_path):
     path = tmp_path / "points.csv"
     path.write_text("x,y\n0,0\n1,1\n2,0\n")
     with qtbot.waitSignal(view.params_requested) as signal:
-        view.load_csv(str(path))
+        view.page("gan2d").load_csv(str(path))
     assert signal.args[0] == {"distribution": str(path)}
     assert OPTIONS.validate(signal.args[0])["distribution"] == str(path)
 
@@ -181,7 +191,7 @@ def test_export_png_svg_pdf_and_data(view, frames, tmp_path, kind, theme):
     show(view, frames[kind])
     png = export_figure(view.figure_widget(), tmp_path / "g.png", scale=1.0)
     image = QImage(str(png))
-    assert not image.isNull() and image.width() == view.figure.width()
+    assert not image.isNull() and image.width() == view.figure_widget().width()
     svg = export_figure(view.figure_widget(), tmp_path / "g.svg")
     root = ET.parse(svg).getroot()
     assert root.tag.endswith("svg")
@@ -206,7 +216,7 @@ def test_a_diverged_frame_is_drawn_without_crashing(view, frames):
     bad.arrays["decision"][0, 0] = np.inf
     bad.arrays["manifold"][0, 0] = np.nan
     show(view, bad)
-    assert len(view.space.fake.data) == len(f["fake"]) - 5
+    assert len(view.page("gan2d").space.fake.data) == len(f["fake"]) - 5
 
 
 def test_the_runner_trains_the_lab_into_the_view_and_stops(qtbot):

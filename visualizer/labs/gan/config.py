@@ -3,7 +3,7 @@
 build  distribution, custom_points, noise_dim, noise, width, depth, activation, batch
 live   lr_d, lr_g, k_d, k_g, optimizer, loss, gp_weight, phase  (each change is an event
        drawn as a marker on the curves)
-view   show_real, show_fake, show_surface, show_manifold, show_arrows, redraw
+view   show_real, show_fake, show_surface, show_manifold, show_arrows
 """
 
 from __future__ import annotations
@@ -61,10 +61,6 @@ OPTIONS_LIST = [
     Option("show_surface", "bool", True, "show the discriminator's decision surface", role="view"),
     Option("show_manifold", "bool", True, "show the generator's manifold (a noise grid through G)", role="view"),
     Option("show_arrows", "bool", True, "show the gradient arrows on generated samples", role="view"),
-    Option("redraw", "choice", "balanced",
-           "drawing while training: smooth (more frames, slower training), balanced, or fast "
-           "(fewer frames, faster training); painting holds Python's GIL, so frames cost training time",
-           role="view", choices=("smooth", "balanced", "fast")),
 ]
 
 

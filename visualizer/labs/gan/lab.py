@@ -16,7 +16,9 @@ same seed gives the same run, whatever else uses torch's global generator meanwh
 
 Frame "gan2d" (2-D targets) — every array is what the view draws and what data export writes:
     step, d_loss, g_loss, d_real, d_fake   (H,)  one entry per step; bounded, see below
-    event_step (E,), event_text (E,)       live option changes: (step, "lr D 0.002 → 0.01")
+    event_step, event_name, event_old, event_new (E,)   live option changes as facts: the step,
+                                           the option's name, its old and new value as text
+                                           ("lr_d", "0.002", "0.01"); the view writes the words
     real, fake                  (512, 2)   fixed real samples; G applied to fixed noise
     arrows                      (160, 2)   −∂ℓ_G/∂x at fake[:160]: where G's loss pushes them
     decision (32, 32), grid_x (32,), grid_y (32,)   D(x) (σ(logit); the raw critic for WGAN)
@@ -53,9 +55,7 @@ from visualizer.labs.gan.nets import Discriminator, Generator
 
 CURVES = ("d_loss", "g_loss", "d_real", "d_fake")
 METRICS = ("modes_covered", "high_quality")
-LIVE_LABELS = {"lr_d": "lr D", "lr_g": "lr G", "k_d": "k D", "k_g": "k G", "optimizer": "optimizer",
-               "loss": "loss", "gp_weight": "λ GP", "phase": "phase"}
-PHASE_WORDS = {"both": "both train", "d": "D only", "g": "G only"}
+LIVE = ("lr_d", "lr_g", "k_d", "k_g", "optimizer", "loss", "gp_weight", "phase")  # changes recorded as events
 
 
 class GANLab(Lab):
@@ -94,7 +94,7 @@ class GANLab(Lab):
         self.noise_dim = o["noise_dim"] or (16 if self.images else 2)
         self.G = Generator(self.noise_dim, dim, o["width"], o["depth"], o["activation"], squash=self.images).to(dev)
         self.D = Discriminator(dim, o["width"], o["depth"], o["activation"]).to(dev)
-        self._live = {name: o[name] for name in LIVE_LABELS}
+        self._live = {name: o[name] for name in LIVE}
         self._make_optimizers()
 
         # fixed batches: what is shown and what is measured does not jump with the noise
@@ -113,7 +113,7 @@ class GANLab(Lab):
         self.metrics = History(METRICS, self.HISTORY)
         k = 0 if self.target.modes is None else len(self.target.modes)
         self.mode_hits, self.mode_covered = np.zeros(k, dtype=np.int64), np.zeros(k, dtype=bool)
-        self.events: list[tuple[int, str]] = []
+        self.events: list[tuple[int, str, str, str]] = []   # (step, option, old, new)
         self.last_d: dict[str, torch.Tensor] = {}
         self.last_g: dict[str, torch.Tensor] = {}
         if self.modal:
@@ -179,18 +179,8 @@ class GANLab(Lab):
         elif name == "optimizer" and value != old:
             self._make_optimizers()
         if value != old:
-            self._event(self._describe(name, old, value))
-
-    def _describe(self, name: str, old: Any, new: Any) -> str:
-        if name == "phase":
-            return f"phase: {PHASE_WORDS.get(new, new)}"
-        if isinstance(new, float):
-            return f"{LIVE_LABELS[name]} {old:g} → {new:g}"
-        return f"{LIVE_LABELS[name]} {old} → {new}"
-
-    def _event(self, text: str) -> None:
-        self.events.append((self.steps, text))
-        del self.events[:-self.MAX_EVENTS]
+            self.events.append((self.steps, name, str(old), str(value)))
+            del self.events[:-self.MAX_EVENTS]
 
     # ---- one step of the game --------------------------------------------------------------------
     def advance(self) -> None:
@@ -301,8 +291,9 @@ class GANLab(Lab):
     def snapshot(self) -> Frame:
         o = self.options
         arrays = self.history.arrays()
-        arrays["event_step"] = np.array([s for s, _ in self.events], dtype=np.int64)
-        arrays["event_text"] = np.array([t for _, t in self.events], dtype=str)
+        arrays["event_step"] = np.array([e[0] for e in self.events], dtype=np.int64)
+        for i, field in enumerate(("event_name", "event_old", "event_new"), start=1):
+            arrays[field] = np.array([e[i] for e in self.events], dtype=str)
         info = {
             "distribution": o["distribution"] if o["distribution"] in OPTIONS["distribution"].choices
             else "csv", "source": o["distribution"], "loss": o["loss"], "optimizer": o["optimizer"],

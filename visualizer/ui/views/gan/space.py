@@ -15,7 +15,7 @@ from PySide6.QtGui import QImage
 from visualizer.core.frame import Frame
 from visualizer.ui.theme import Theme
 from visualizer.ui.views.gan import style
-from visualizer.ui.widgets.plots import BASE_POINT_SIZE, color, font, style_plot
+from visualizer.ui.widgets.plots import color, css_size, font, style_plot
 
 SURFACE_UPSAMPLE = 4   # the lab's coarse D grid is shown bilinearly interpolated, 4× finer
 DIGIT_GAP = 1          # pixels between two digits
@@ -431,7 +431,7 @@ class SpacePlot(QObject):
         self.legend.setBrush(pg.mkBrush(self.theme.background))   # opaque: translucent fills are slow
         self.legend.setPen(pg.mkPen(color(self.theme.muted, 120)))
         self.legend.setLabelTextColor(self.theme.foreground)
-        self.legend.setLabelTextSize(f"{max(5.0, (BASE_POINT_SIZE - 1) * self.scale):.1f}pt")
+        self.legend.setLabelTextSize(css_size(self.scale, -1))
 
     def restyle(self, theme: Theme, scale: float) -> None:
         self.theme, self.scale = theme, scale

@@ -8,63 +8,52 @@
     │                           │ mode coverage        │
     └───────────────────────────┴──────────────────────┘
 
-Above the figure (not exported) a small bar lets the learner draw a distribution of their own
-(the points go to the lab as params_requested({"distribution": "custom", "custom_points": ...}))
-or load a CSV file of points. Each item is created once; a frame only updates them. Live option
-changes arrive in the frame as events and are drawn as dashed markers on every curve.
-
-Frame pacing. PySide6 holds Python's GIL while Qt paints (measured: a Python loop in another
-thread ran at 5 % of its speed during QPainter.drawPath, at 91 % during hashlib), so every paint
-stops the training thread. While frames stream in, the view therefore (1) draws a frame no sooner
-than its measured cost / GUI_SHARE after the last one (newer frames replace a waiting one), and
-(2) updates the data space and the curves on alternate turns, halving each paint. flush() (called
-by figure_widget() and data_frame()) draws the newest frame completely, so an export shows
-exactly the frame it writes.
+Above the figure (the page's controls, not exported) a small bar lets the learner draw a
+distribution of their own (the points go to the lab as params_change({"distribution": "custom",
+"custom_points": ...})) or load a CSV file of points. Each item is created once; a frame only
+updates them. Live option changes arrive in the frame as events (step, option, old, new) and are
+drawn as dashed markers on every curve, in the current language. Frames are paced by the runner,
+by what drawing them costs; the view draws every frame it is given.
 """
 
 from __future__ import annotations
 
-import time
-from typing import Any
-
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer, Signal, Slot
-from PySide6.QtWidgets import (QFileDialog, QGraphicsItem, QHBoxLayout, QLabel, QPushButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtCore import QTimer, Slot
+from PySide6.QtWidgets import QFileDialog, QGraphicsItem, QLabel, QPushButton, QWidget
 
-from visualizer.core.errors import ConfigError
 from visualizer.core.frame import Frame
 from visualizer.labs.gan.config import OPTIONS
 from visualizer.ui.i18n import tr
-from visualizer.ui.views.base import View
-from visualizer.ui.widgets.plots import PlotCanvas
+from visualizer.ui.views.base import PagedView
 from visualizer.ui.views.gan import style
 from visualizer.ui.views.gan.curves import CurvePlot, colored
 from visualizer.ui.views.gan.space import DrawingViewBox, SpacePlot
-from visualizer.ui.widgets.plots import font
+from visualizer.ui.views.page import Page
+from visualizer.ui.widgets.plots import font, title_size
 
 LOSS_WORDS = {"non-saturating": "non-saturating", "minimax": "minimax", "least-squares": "least squares",
               "wgan-gp": "Wasserstein + GP"}
 PHASE_WORDS = {"both": "both train", "d": "D only", "g": "G only"}
+# how a live change reads on the curves: the option's short name, then old → new
+EVENT_LABELS = {"lr_d": "lr D", "lr_g": "lr G", "k_d": "k D", "k_g": "k G", "optimizer": "optimizer",
+                "loss": "loss", "gp_weight": "λ GP", "phase": "phase"}
+OPTIMIZER_WORDS = {"adam": "Adam", "sgd": "SGD"}
 MAX_DRAWN = 2000
 
 
-class _TimedCanvas(PlotCanvas):
-    """A PlotCanvas that remembers how long its last paint took (for the view's frame pacing)."""
+def event_text(name: str, old: str, new: str) -> str:
+    """The marker of a live change, in the current language: "lr D 0.002 → 0.01", "phase: D only"."""
+    if name == "phase":
+        return f"{tr('phase')}: {tr(PHASE_WORDS.get(new, new))}"
 
-    def __init__(self, theme, parent=None):
-        super().__init__(theme, parent)
-        self.paint_s = 0.0
-        self.paints = 0
-        self.paint_total_s = 0.0
+    def word(value: str) -> str:
+        if name in ("lr_d", "lr_g", "gp_weight"):
+            return f"{float(value):g}"
+        return tr(LOSS_WORDS.get(value, OPTIMIZER_WORDS.get(value, value)))
 
-    def paintEvent(self, event):  # noqa: N802 - Qt naming
-        t = time.perf_counter()
-        super().paintEvent(event)
-        self.paint_s = time.perf_counter() - t
-        self.paints += 1
-        self.paint_total_s += self.paint_s
+    return f"{tr(EVENT_LABELS.get(name, name))} {word(old)} → {word(new)}"
 
 
 def _nice_ceiling(value: float) -> float:
@@ -80,70 +69,38 @@ def _fmt_points(points: list[tuple[float, float]]) -> str:
     return ";".join(f"{x:.4g},{y:.4g}" for x, y in points)
 
 
-class GANView(View):
-    # While frames stream in, the view spends at most this fraction of wall time drawing (the
-    # "redraw" view option). PySide6 holds Python's GIL while Qt paints, so the training thread
-    # stands still during a paint: measured, a view busy x % of the time costs training ~1.5–2 x %.
-    GUI_SHARES = {"smooth": 0.30, "balanced": 0.15, "fast": 0.08}
-    GUI_SHARE = GUI_SHARES["balanced"]
-    MIN_INTERVAL = 1 / 30   # and never more than 30 frames per second
-
-    # emitted after a streamed frame was actually drawn (at once, or later by the pacing timer).
-    # A runner told "frame consumed" only then takes no snapshots the view would drop (measured
-    # in bench/gan.py: training at ~0.84× the bare loop instead of ~0.72×).
-    frame_drawn = Signal()
+class GANPage(Page):
+    """Both GAN pictures (2-D data space, digits) on one page: they share the curves."""
 
     def __init__(self, theme, font_scale: float = 1.0, parent=None):
         super().__init__(theme, font_scale, parent)
-        self.view_options = {o.name: o.default for o in OPTIONS.by_role("view")}
+        self.font_scale = font_scale
+        self.options: dict = {o.name: o.default for o in OPTIONS.by_role("view")}
+        self.frame: Frame | None = None
         self._sketch: list[tuple[float, float]] = []    # points drawn with the mouse
         self._layout_key = None
         self._x_max = 0.0
         self._space_title_key = None
-        # frame pacing: a frame costs `_cost` seconds of GUI time (update + paint); frames come
-        # no closer than _cost / GUI_SHARE apart, so the GUI thread (which holds the GIL while it
-        # paints) leaves the training thread most of the interpreter. Frames that arrive sooner
-        # wait in _pending (the newest wins) for a single-shot timer.
-        self._cost = 0.0
-        self._next_draw = 0.0
-        self._pending: Frame | None = None
-        self._drawn: Frame | None = None          # the newest frame drawn (in part while streaming)
-        self._complete = True                     # both halves of _drawn are on screen
-        self._turn = "curves"
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self._draw_pending)
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        self.toolbar = QWidget(self)
-        bar = QHBoxLayout(self.toolbar)
-        bar.setContentsMargins(10, 4, 10, 4)
-        self.draw_button = QPushButton(self.toolbar)
+        self.draw_button = QPushButton()
         self.draw_button.setCheckable(True)
         self.draw_button.toggled.connect(self._toggle_drawing)
-        self.train_button = QPushButton(self.toolbar)
+        self.train_button = QPushButton()
         self.train_button.clicked.connect(self._train_on_drawing)
-        self.clear_button = QPushButton(self.toolbar)
+        self.clear_button = QPushButton()
         self.clear_button.clicked.connect(self._clear_drawing)
-        self.csv_button = QPushButton(self.toolbar)
+        self.csv_button = QPushButton()
         self.csv_button.clicked.connect(self._choose_csv)
-        self.hint = QLabel(self.toolbar)
-        self.hint.setWordWrap(True)
+        self.hint_label = QLabel()
+        self.hint_label.setWordWrap(True)
         for w in (self.draw_button, self.train_button, self.clear_button, self.csv_button):
-            bar.addWidget(w)
-        bar.addWidget(self.hint, 1)
-        layout.addWidget(self.toolbar)
+            self.add_control(w)
+        self.add_control(self.hint_label, 1)
+        self.toolbar = self.controls
 
-        self.figure = QWidget(self)          # what File → Export figure renders: the plots only
-        figure_layout = QVBoxLayout(self.figure)
-        figure_layout.setContentsMargins(0, 0, 0, 0)
-        self.canvas = _TimedCanvas(theme, self.figure)
+        self.figure.box.setContentsMargins(0, 0, 0, 0)   # the plots only: no title row
         self.canvas.ci.setContentsMargins(6, 6, 6, 6)
         self.canvas.ci.setSpacing(8)
-        figure_layout.addWidget(self.canvas)
-        layout.addWidget(self.figure, 1)
         self.space_item = pg.PlotItem(viewBox=DrawingViewBox())
         self.space = SpacePlot(self.space_item, theme, font_scale)
         self.space.point_drawn.connect(self._point_drawn)
@@ -160,7 +117,7 @@ class GANView(View):
         self.mode_plot.fit_y((0.0, 1.05))
         self._relayout(modal=True)
         self._set_drawing_ui(False)
-        self.restyle()
+        self.restyle(theme, font_scale)
         self._cache_static_items()
 
     def _cache_static_items(self, on: bool = True) -> None:
@@ -202,71 +159,9 @@ class GANView(View):
             plot.plot.showAxis("bottom", True)
         self._style_axes()
 
-    # ---- frame pacing ------------------------------------------------------------------------------
-    def show_frame(self, frame: Frame) -> None:
-        self.frame = frame
-        now = time.perf_counter()
-        if now >= self._next_draw and not self._timer.isActive():
-            self._draw_now(frame)
-        else:
-            self._pending = frame
-            if not self._timer.isActive():
-                self._timer.start(max(1, int((self._next_draw - now) * 1000)))
-
-    @Slot()
-    def _draw_pending(self) -> None:
-        frame, self._pending = self._pending, None
-        if frame is not None:
-            self._draw_now(frame)
-
-    def _draw_now(self, frame: Frame) -> None:
-        """Draw a streamed frame. While frames stream in, the data space and the curves are
-        updated on alternate turns, so each paint (which holds the GIL and blocks the event
-        loop) is about half as long; a change of picture (kind, layout) is drawn whole."""
-        t = time.perf_counter()
-        self._pending = None
-        whole = (self._drawn is None or frame.kind != self._drawn.kind
-                 or ("modes_covered" in frame.arrays) != self._layout_key)
-        self._drawn = frame
-        if whole:
-            self.draw(frame)
-        else:
-            self._turn = "curves" if self._turn == "space" else "space"
-            self._draw_part(frame, self._turn)
-            self._complete = False
-        spent = time.perf_counter() - t + self.canvas.paint_s   # this update + the last paint
-        self._cost = spent if self._cost == 0.0 else 0.8 * self._cost + 0.2 * spent
-        self._next_draw = time.perf_counter() + max(self.MIN_INTERVAL, self._cost / self.GUI_SHARE)
-        self.frame_drawn.emit()
-
-    def flush(self) -> None:
-        """Draw the newest frame completely (a frame waiting for its turn, or the half of the
-        last one not yet updated): what an export shows is exactly data_frame()."""
-        if self._pending is not None:
-            self._timer.stop()
-            frame, self._pending = self._pending, None
-            self._drawn = frame
-            self.draw(frame)
-        elif not self._complete and self._drawn is not None:
-            self.draw(self._drawn)
-
-    def redraw(self) -> None:
-        if self._drawn is not None:
-            self.draw(self._drawn)
-
-    def data_frame(self) -> Frame | None:
-        self.flush()
-        return self._drawn
-
     # ---- drawing a frame ---------------------------------------------------------------------------
-    def draw(self, frame: Frame) -> None:
-        self._draw_part(frame, "space")
-        self._draw_part(frame, "curves")
-        self._complete = True
-
-    def _draw_part(self, frame: Frame, part: str) -> None:
-        if frame.kind not in ("gan2d", "digits"):
-            raise ValueError(f"the GAN view cannot draw frames of kind {frame.kind!r}")
+    def draw(self, frame: Frame, options: dict) -> None:
+        self.frame, self.options = frame, dict(options)
         info = frame.info
         modal = "modes_covered" in frame.arrays
         self._relayout(modal)
@@ -274,19 +169,20 @@ class GANView(View):
         prob = bool(info.get("d_is_probability", True))
         loss_name = tr(LOSS_WORDS.get(info.get("loss"), str(info.get("loss", ""))))
         readout = tr("step {step}").format(step=f"{frame.step:,}")
-        readout += " · " + loss_name + " · " + str(info.get("optimizer", "")).replace("adam", "Adam").replace("sgd", "SGD")
+        readout += " · " + loss_name + " · " + OPTIMIZER_WORDS.get(info.get("optimizer", ""), "")
         readout += " · " + tr(PHASE_WORDS.get(info.get("phase", "both"), "both train"))
+        self._draw_space(frame, prob, readout)
+        self._draw_curves(frame, prob, loss_name, modal)
 
-        if part == "space":
-            self._draw_space(frame, prob, readout)
-        else:
-            self._draw_curves(frame, prob, loss_name, modal)
+    def redraw(self) -> None:
+        if self.frame is not None:
+            self.draw(self.frame, self.options)
 
     def _draw_space(self, frame: Frame, prob: bool, readout: str) -> None:
         if frame.kind == "gan2d":
             self._space_title(tr("Data space: real vs generated"))
             self.space.set_colorbar_label(tr("D(x)") if prob else tr("critic"))
-            self.space.draw_2d(frame, self.view_options, {"readout": readout})
+            self.space.draw_2d(frame, self.options, {"readout": readout})
         else:
             self._space_title(tr("Generated digits"))
             self.space.draw_digits(frame, {"generated": tr("generated (fixed latent vectors)"),
@@ -338,8 +234,9 @@ class GANView(View):
             self._x_max = _nice_ceiling(max(last * 1.25, 100.0))
             for plot in (self.loss_plot, self.d_plot, self.mode_plot):
                 plot.plot.setXRange(0, self._x_max, padding=0.01)
+        texts = [event_text(*e) for e in zip(frame["event_name"], frame["event_old"], frame["event_new"])]
         for plot in (self.loss_plot, self.d_plot, self.mode_plot):
-            plot.set_events(frame["event_step"], frame["event_text"])
+            plot.set_events(frame["event_step"], texts)
 
     def _space_title(self, text: str) -> None:
         key = (text, self.theme.name, self.font_scale)
@@ -348,36 +245,14 @@ class GANView(View):
             self.space_item.setTitle(text, **self._title_style())
 
     def _title_style(self) -> dict:
-        from visualizer.ui.widgets.plots import BASE_POINT_SIZE
-
-        return {"color": self.theme.foreground, "size": f"{(BASE_POINT_SIZE + 1) * self.font_scale:.0f}pt"}
+        return {"color": self.theme.foreground, "size": title_size(self.font_scale)}
 
     def figure_widget(self) -> QWidget:
-        """The plots, with any waiting frame drawn; item caches are off until the event loop
-        runs again (the export that asked for the widget paints it before that)."""
-        self.flush()
+        """The plots; item caches are off until the event loop runs again (the export that asked
+        for the widget paints it before that), so SVG and PDF get vectors."""
         self._cache_static_items(False)
         QTimer.singleShot(0, self._cache_static_items)
         return self.figure
-
-    # ---- view options ---------------------------------------------------------------------------
-    def set_view_option(self, name: str, value: Any) -> None:
-        self.set_view_options({name: value})
-
-    def set_view_options(self, values: dict) -> None:
-        clean = {}
-        for name, value in values.items():
-            if name in OPTIONS and OPTIONS[name].role == "view":
-                try:
-                    clean[name] = OPTIONS[name].coerce(value)
-                except ConfigError:
-                    continue
-        if all(self.view_options.get(k) == v for k, v in clean.items()):
-            return
-        self.view_options.update(clean)
-        self.GUI_SHARE = self.GUI_SHARES.get(self.view_options.get("redraw", "balanced"), self.GUI_SHARE)
-        if set(clean) != {"redraw"}:
-            self.redraw()
 
     # ---- drawing your own distribution ------------------------------------------------------------
     @Slot(bool)
@@ -396,10 +271,10 @@ class GANView(View):
 
     def _update_hint(self) -> None:
         if self.draw_button.isChecked():
-            self.hint.setText(tr("Drag on the data space to draw points ({n} so far), then press Train on drawing.")
+            self.hint_label.setText(tr("Drag on the data space to draw points ({n} so far), then press Train on drawing.")
                               .format(n=len(self._sketch)))
         else:
-            self.hint.setText(tr("Draw a distribution of your own for the generator to learn."))
+            self.hint_label.setText(tr("Draw a distribution of your own for the generator to learn."))
 
     @Slot(float, float, bool)
     def _point_drawn(self, x: float, y: float, start: bool) -> None:
@@ -433,7 +308,7 @@ class GANView(View):
         """Train on the points of a CSV file (x, y per row); the lab checks the file and says
         what is wrong with it, if anything."""
         self.draw_button.setChecked(False)
-        self.params_requested.emit({"distribution": path})
+        self.params_change.emit({"distribution": path})
 
     @Slot()
     def _train_on_drawing(self) -> None:
@@ -441,22 +316,24 @@ class GANView(View):
             return
         points = _fmt_points(self._sketch)
         self.draw_button.setChecked(False)
-        self.params_requested.emit({"distribution": "custom", "custom_points": points})
+        self.params_change.emit({"distribution": "custom", "custom_points": points})
 
     # ---- style --------------------------------------------------------------------------------------
     def _style_axes(self) -> None:
         for plot in (self.loss_plot, self.d_plot, self.mode_plot):
             plot.restyle(self.theme, self.font_scale)
 
-    def restyle(self) -> None:
-        self.canvas.set_theme(self.theme)
-        self.space.restyle(self.theme, self.font_scale)
+    def restyle(self, theme, scale: float) -> None:
+        super().restyle(theme, scale)
+        self.font_scale = scale
+        self.space.restyle(theme, scale)
         self._style_axes()
-        self.toolbar.setStyleSheet(f"background: {self.theme.panel};")
+        self.toolbar.setStyleSheet(f"background: {theme.panel};")
         for w in (self.draw_button, self.train_button, self.clear_button, self.csv_button):
-            w.setFont(font(self.font_scale, delta=-0.5))
-        self.hint.setFont(font(self.font_scale, delta=-0.5))
-        self.hint.setStyleSheet(f"color: {self.theme.muted};")
+            w.setFont(font(scale, delta=-0.5))
+        self.hint_label.setFont(font(scale, delta=-0.5))
+        self.hint_label.setStyleSheet(f"color: {theme.muted};")
+        self._space_title_key = None
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -473,4 +350,8 @@ class GANView(View):
             plot.plot.setLabel("bottom", tr("training step") if plot is bottom else "")
         self._style_axes()
         self.space.set_readout("")
-        self.redraw()
+
+
+class GANView(PagedView):
+    OPTIONS = OPTIONS
+    PAGES = {"gan2d": GANPage, "digits": GANPage}
