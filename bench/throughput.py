@@ -18,14 +18,14 @@ def main() -> None:
     runner = window.runner
     window.play_action.trigger()
     run_for(app, 1.0)  # warm-up
-    steps0, frames0 = runner.steps_done, window._frames_drawn
+    steps0, frames0 = runner.steps_done, window.status.frames_drawn
     import time
 
     t0 = time.perf_counter()
     run_for(app, seconds)
     elapsed = time.perf_counter() - t0
     in_app = (runner.steps_done - steps0) / elapsed
-    fps = (window._frames_drawn - frames0) / elapsed
+    fps = (window.status.frames_drawn - frames0) / elapsed
     window.close()
     print(json.dumps({
         "bench": "throughput", "explainer": explainer, "options": values, "seconds": seconds,

@@ -19,8 +19,9 @@ LESSON = Lesson("Regression", [
 @pytest.fixture
 def lesson_window(qtbot, monkeypatch, with_test_explainer):
     import visualizer.ui.app as app
+    import visualizer.ui.lessons as lessons
 
-    monkeypatch.setattr(app, "load_lesson", lambda explainer_id, language: LESSON)
+    monkeypatch.setattr(lessons, "load_lesson", lambda explainer_id, language: LESSON)
     win = app.MainWindow(explainer="regression")
     qtbot.addWidget(win)
     win.show()

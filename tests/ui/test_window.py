@@ -19,7 +19,7 @@ TIMEOUT = 15_000
 def test_window_shows_explainers_and_draws_the_lab(window):
     ids = [window.navigator.item(i).data(Qt.UserRole) for i in range(window.navigator.count())]
     assert ids[: len(registry.EXPLAINERS)] == [e.id for e in registry.EXPLAINERS]
-    assert window.status_device.text() == "CPU"
+    assert window.status.device.text() == "CPU"
     assert window.runner.state == PAUSED and window.play_action.isEnabled()
 
 
@@ -65,7 +65,7 @@ def test_lab_error_shows_in_the_window_and_the_app_keeps_running(qtbot, window):
 def test_export_figure_through_the_menu(qtbot, window, tmp_path, monkeypatch, suffix):
     target = tmp_path / f"figure{suffix}"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
-    window.export_figure_action.trigger()
+    window.exports.figure_action.trigger()
     assert target.exists(), window.last_error
     w, h = window.view.width(), window.view.height()
     if suffix == ".png":
@@ -82,8 +82,8 @@ def test_export_figure_through_the_menu(qtbot, window, tmp_path, monkeypatch, su
 
 
 def test_png_scale_setting_is_used(qtbot, window, tmp_path):
-    window.set_png_scale(3)
-    assert window.export_figure_to(str(tmp_path / "f.png"))
+    window.exports.set_png_scale(3)
+    assert window.exports.export_figure_to(str(tmp_path / "f.png"))
     assert QImage(str(tmp_path / "f.png")).width() == 3 * window.view.width()
 
 
@@ -93,7 +93,7 @@ def test_export_data_through_the_menu(qtbot, window, tmp_path, monkeypatch, suff
 
     target = tmp_path / f"data{suffix}"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
-    window.export_data_action.trigger()
+    window.exports.data_action.trigger()
     assert target.exists(), window.last_error
     if suffix == ".npz":
         with np.load(target) as data:
@@ -102,24 +102,24 @@ def test_export_data_through_the_menu(qtbot, window, tmp_path, monkeypatch, suff
 
 def test_export_to_an_unwritable_place_says_why_and_leaves_nothing(qtbot, window, tmp_path):
     missing = tmp_path / "no" / "such" / "folder" / "f.png"
-    assert not window.export_figure_to(str(missing))
+    assert not window.exports.export_figure_to(str(missing))
     assert "does not exist" in window.last_error and window.banner.isVisibleTo(window)
     locked = tmp_path / "locked"
     locked.mkdir()
     locked.chmod(0o500)
     try:
-        ok = window.export_data_to(str(locked / "d.npz"))
+        ok = window.exports.export_data_to(str(locked / "d.npz"))
         if not ok:  # root may write anywhere; when refused, the message says why
             assert "cannot write" in window.last_error
             assert list(locked.iterdir()) == []
     finally:
         locked.chmod(0o700)
-    assert not window.export_data_to(str(tmp_path / "d.xyz"))
+    assert not window.exports.export_data_to(str(tmp_path / "d.xyz"))
     assert "unknown data format" in window.last_error
 
 
 def test_copy_figure_puts_an_image_on_the_clipboard(qtbot, window):
-    window.copy_action.trigger()
+    window.exports.copy_action.trigger()
     image = QApplication.clipboard().image()
     assert image.width() == 2 * window.view.width()
 
@@ -127,8 +127,8 @@ def test_copy_figure_puts_an_image_on_the_clipboard(qtbot, window):
 def test_font_scale_changes_every_text(qtbot, window):
     axis = window.view.pages["regression"].weights.plot.getAxis("bottom")
     before = axis.style["tickFont"].pointSizeF()
-    window.zoom_in_action.trigger()
-    window.zoom_in_action.trigger()
+    window.presentation.zoom_in_action.trigger()
+    window.presentation.zoom_in_action.trigger()
     assert window.font_scale > 1.0
     assert axis.style["tickFont"].pointSizeF() > before
     assert window.lesson.step_title.font().pointSizeF() > 10
@@ -136,24 +136,24 @@ def test_font_scale_changes_every_text(qtbot, window):
 
 
 def test_theme_switch_recolours_the_view(qtbot, window):
-    window.theme_actions["dark"].trigger()
+    window.presentation.theme_actions["dark"].trigger()
     assert window.theme.dark and window.view.theme.dark
     assert QApplication.palette().window().color().lightness() < 80
     assert Settings().theme == "dark"
 
 
 def test_language_switch_takes_effect_at_once(qtbot, window):
-    window.language_actions["zh_CN"].trigger()
+    window.presentation.language_actions["zh_CN"].trigger()
     assert window.file_menu.title() == "文件(&F)"
     assert window.play_action.text() == "播放"
-    window.language_actions["en"].trigger()
+    window.presentation.language_actions["en"].trigger()
     assert window.file_menu.title() == "&File"
 
 
 def test_fullscreen_toggles(qtbot, window):
-    window.fullscreen_action.trigger()
+    window.presentation.fullscreen_action.trigger()
     assert window.isFullScreen()
-    window.fullscreen_action.trigger()
+    window.presentation.fullscreen_action.trigger()
     assert not window.isFullScreen()
 
 
@@ -195,3 +195,16 @@ def test_live_plot_redraws_for_seconds_without_crashing(qtbot, window):
         qtbot.wait(20)
         window.view.pages["regression"].weights.plot.update()
     assert window.view.drawn - drawn > 20
+
+
+def test_the_window_reads_and_writes_its_session(window, qtbot):
+    qtbot.waitUntil(lambda: window.runner is not None and window.runner.lab is not None, timeout=TIMEOUT)
+    session = window.session
+    assert session.explainer == "regression" and session.options["lr"] == 0.05
+    window.controls.seed_box.setValue(11)
+    assert session.seed == 11
+    window.apply_options({"lr": 0.2, "show": "loss"})
+    assert session.options["lr"] == 0.2 and session.view["show"] == "loss"
+    assert window.options_panel.widgets["lr"].value() == pytest.approx(0.2)
+    window.apply_options({"lr": -1})                       # refused: the session keeps its value
+    assert session.options["lr"] == 0.2 and "lr" in window.last_error

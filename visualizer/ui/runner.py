@@ -23,7 +23,7 @@ import time
 import traceback
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, Slot
 
 from visualizer.core.errors import ConfigError, TrainingHalted
 
@@ -311,3 +311,51 @@ class LabRunner(QObject):
             self._set_state(READY)
         elif not self._playing:
             self._set_state(PAUSED)
+
+
+class RunnerBinding(QObject):
+    """Receives one runner's signals in the GUI thread and forwards them to the window while that
+    runner is current. Signals still queued from a runner that was replaced are dropped here;
+    QObject.sender() is not used, since the sender may already be gone when they arrive."""
+
+    def __init__(self, window, runner: LabRunner):
+        super().__init__(window)
+        self.window = window
+        self.runner = runner
+        runner.frame_ready.connect(self.frame)
+        runner.state_changed.connect(self.state)
+        runner.failed.connect(self.failed)
+        runner.lab_ready.connect(self.lab_ready)
+
+    def _current(self) -> bool:
+        return self.runner is not None and self.runner is self.window.runner
+
+    @Slot(object)
+    def frame(self, frame) -> None:
+        if self._current():
+            self.window._on_frame(self.runner, frame)
+
+    @Slot(str)
+    def state(self, state: str) -> None:
+        if self._current():
+            self.window._set_controls(state)
+
+    @Slot(str)
+    def failed(self, message: str) -> None:
+        if self._current():
+            self.window.show_error(message)
+
+    @Slot(object)
+    def lab_ready(self, info: dict) -> None:
+        if self._current():
+            self.window._on_lab_ready(info)
+
+
+class LabFactory:
+    """Builds an explainer's lab in the worker thread: importing torch never blocks the window."""
+
+    def __init__(self, explainer):
+        self.explainer = explainer
+
+    def __call__(self, **kwargs):
+        return self.explainer.load_lab()(**kwargs)

@@ -1,0 +1,121 @@
+"""View menu: fullscreen, text size (every text, axes and tick labels scale), theme, language,
+and the lesson pane: what a lecturer changes in front of a room."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QApplication
+
+from visualizer.core.resources import LANGUAGES
+from visualizer.ui import i18n
+from visualizer.ui.fonts import font
+from visualizer.ui.i18n import tr
+from visualizer.ui.settings import FONT_SCALES
+from visualizer.ui.theme import apply_to_app, theme_named
+
+
+class Presentation(QObject):
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        w = window
+        self.fullscreen_action = QAction("", w, checkable=True)
+        self.fullscreen_action.setShortcut(QKeySequence(Qt.Key_F11))
+        self.fullscreen_action.triggered.connect(self.toggle_fullscreen)
+        self.zoom_in_action = QAction("", w)
+        self.zoom_in_action.setShortcuts([QKeySequence("Ctrl+="), QKeySequence("Ctrl++"), QKeySequence.ZoomIn])
+        self.zoom_in_action.triggered.connect(lambda: self.zoom(+1))
+        self.zoom_out_action = QAction("", w)
+        self.zoom_out_action.setShortcuts([QKeySequence("Ctrl+-"), QKeySequence.ZoomOut])
+        self.zoom_out_action.triggered.connect(lambda: self.zoom(-1))
+        self.zoom_reset_action = QAction("", w)
+        self.zoom_reset_action.setShortcut(QKeySequence("Ctrl+0"))
+        self.zoom_reset_action.triggered.connect(lambda: self.set_font_scale(1.0))
+        self.lesson_action = QAction("", w, checkable=True)
+        self.lesson_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.lesson_action.setChecked(w.settings.lesson_visible)
+        self.lesson_action.triggered.connect(self.set_lesson_visible)
+        self.theme_group, self.language_group = QActionGroup(self), QActionGroup(self)
+        self.theme_actions, self.language_actions = {}, {}
+        for name in ("light", "dark"):
+            a = QAction("", w, checkable=True)
+            a.triggered.connect(lambda _c=False, n=name: self.apply_theme(n))
+            self.theme_group.addAction(a)
+            self.theme_actions[name] = a
+        for code, label in LANGUAGES.items():
+            a = QAction(label, w, checkable=True)
+            a.setChecked(code == i18n.language())
+            a.triggered.connect(lambda _c=False, c=code: self.set_language(c))
+            self.language_group.addAction(a)
+            self.language_actions[code] = a
+
+    def add_to(self, menu) -> None:
+        self.theme_menu = menu.addMenu("")
+        for a in self.theme_actions.values():
+            self.theme_menu.addAction(a)
+        self.language_menu = menu.addMenu("")
+        for a in self.language_actions.values():
+            self.language_menu.addAction(a)
+        menu.addSeparator()
+        for a in self.shortcut_actions():
+            menu.addAction(a)
+
+    def shortcut_actions(self) -> tuple:
+        return (self.zoom_in_action, self.zoom_out_action, self.zoom_reset_action, self.lesson_action,
+                self.fullscreen_action)
+
+    # ---- what they do -----------------------------------------------------------------------------
+    def toggle_fullscreen(self) -> None:
+        w = self.window
+        w.showNormal() if w.isFullScreen() else w.showFullScreen()
+        self.fullscreen_action.setChecked(w.isFullScreen())
+
+    def zoom(self, direction: int) -> None:
+        scale = self.window.font_scale
+        index = min(range(len(FONT_SCALES)), key=lambda i: abs(FONT_SCALES[i] - scale))
+        self.set_font_scale(FONT_SCALES[max(0, min(len(FONT_SCALES) - 1, index + direction))])
+
+    def set_font_scale(self, scale: float) -> None:
+        w = self.window
+        w.font_scale = scale
+        QApplication.instance().setFont(font(scale))
+        w.restyle_chrome()
+        if w.view is not None:
+            w.view.apply_font_scale(scale)
+        w.settings.save(font_scale=scale)
+
+    def apply_theme(self, name: str, save: bool = True) -> None:
+        w = self.window
+        w.theme = theme_named(name)
+        apply_to_app(QApplication.instance(), w.theme)
+        self.theme_actions[w.theme.name].setChecked(True)
+        w.banner.apply_theme(w.theme.dark)
+        self.set_font_scale(w.font_scale)
+        if w.view is not None:
+            w.view.apply_theme(w.theme)
+        if save:
+            w.settings.save(theme=w.theme.name)
+
+    def set_language(self, code: str) -> None:
+        code = i18n.set_language(code)
+        self.language_actions[code].setChecked(True)
+        self.window.settings.save(language=code)
+        self.window.retranslate()
+        self.window.lessons.load()
+
+    def set_lesson_visible(self, visible: bool) -> None:
+        self.window.lesson.setVisible(visible)
+        self.lesson_action.setChecked(visible)
+        self.window.settings.save(lesson_visible=visible)
+
+    def retranslate(self) -> None:
+        self.fullscreen_action.setText(tr("Fullscreen"))
+        self.zoom_in_action.setText(tr("Larger text"))
+        self.zoom_out_action.setText(tr("Smaller text"))
+        self.zoom_reset_action.setText(tr("Normal text size"))
+        self.lesson_action.setText(tr("Show lesson"))
+        self.theme_menu.setTitle(tr("Theme"))
+        self.theme_actions["light"].setText(tr("Light"))
+        self.theme_actions["dark"].setText(tr("Dark"))
+        self.language_menu.setTitle(tr("Language"))
