@@ -64,7 +64,7 @@ def device_label(device) -> str:
 
 def limit_torch_threads(n: int) -> None:
     """Intra-op threads for torch in this process. One thread for a training worker on a small
-    machine keeps the GUI responsive without slowing small models (measured in DESIGN.md)."""
+    machine keeps the GUI responsive without slowing small models (measured: bench/ui_latency.py)."""
     import torch
 
     torch.set_num_threads(n)
