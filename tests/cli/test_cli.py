@@ -95,7 +95,7 @@ def test_bad_outputs_exit_2(tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
     assert run("export", "nosuch", "--out", "f.png") == 2
     assert "unknown explainer 'nosuch'" in capsys.readouterr().err
-    assert run("export", "lstm", "--out", "f.png") == 2
+    assert run("export", "gnn", "--out", "f.png") == 2
     assert "not built yet" in capsys.readouterr().err
 
 

@@ -213,49 +213,13 @@ def test_theme_font_scale_and_language(frames, view):
     view.apply_font_scale(1.0)
 
 
-def test_lesson_files_set_valid_options():
-    from visualizer.core.resources import load_lesson
-    from visualizer.labs.attention.config import OPTIONS
-
-    en, zh = load_lesson("attention", "en"), load_lesson("attention", "zh_CN")
-    assert len(en.steps) == len(zh.steps) >= 10
-    for a, b in zip(en.steps, zh.steps):
-        assert a.options == b.options and a.view == b.view
-        values = OPTIONS.validate(a.options)                           # raises if a step is invalid
-        assert all(OPTIONS[n].role != "view" for n in a.options)
-        assert all(OPTIONS[n].role == "view" for n in a.view)
-        assert values["model"] in ("mha", "minilm", "train")
-        assert any("\u4e00" <= c <= "\u9fff" for c in b.text + b.title)
-
-
-def test_every_ui_string_has_a_chinese_translation():
-    import ast
-    import json
-    from pathlib import Path
-
-    import visualizer.ui.views.attention as package
-    from visualizer.core.resources import resources_dir
-    from visualizer.labs.attention.config import OPTIONS
+def test_the_table_driven_strings_have_chinese_translations():
+    """(tr() literals, option labels and lesson files are checked for every explainer in test_contract.)"""
+    from tests.ui.test_contract import _catalog
     from visualizer.ui.views.attention.mha_page import SHORT, STAGES
     from visualizer.ui.views.attention.pretrained_page import PANEL_TITLES
     from visualizer.ui.views.attention.train_page import TASK_TEXT
-    from visualizer.ui.widgets.options_panel import option_label
 
-    strings = set()
-    for path in Path(package.__file__).parent.glob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "tr" and node.args
-                    and isinstance(node.args[0], ast.Constant)):
-                strings.add(node.args[0].value)
-    strings |= {t for t, _ in STAGES.values()} | set(SHORT.values()) | set(PANEL_TITLES.values())
+    strings = {t for t, _ in STAGES.values()} | set(SHORT.values()) | set(PANEL_TITLES.values())
     strings |= set(TASK_TEXT.values()) | {"reverse", "copy", "sort"}
-    strings |= {option_label(o) for o in OPTIONS} | {o.help for o in OPTIONS}
-    catalog = {}
-    for f in sorted((resources_dir() / "i18n" / "zh_CN").glob("*.json")):
-        catalog.update(json.loads(f.read_text(encoding="utf-8")))
-    missing = sorted(s for s in strings if s not in catalog)
-    assert not missing, missing
-    ours = json.loads((resources_dir() / "i18n" / "zh_CN" / "attention.json").read_text(encoding="utf-8"))
-    for key, value in ours.items():   # the same {placeholders} in both languages
-        import re
-        assert sorted(re.findall(r"\{(\w+)\}", key)) == sorted(re.findall(r"\{(\w+)\}", value)), key
+    assert not sorted(strings - set(_catalog()))

@@ -149,27 +149,12 @@ def test_positional_is_registered_and_ready():
     assert explainer.load_lab() is PositionalLab
 
 
-def test_every_view_string_has_a_chinese_translation():
-    import ast
-    import json
-    import re
-    from pathlib import Path
-
-    import visualizer.ui.views.positional as package
-    from visualizer.core.resources import resources_dir
+def test_the_scheme_titles_have_chinese_translations():
+    """(tr() literals, option labels and lesson files are checked for every explainer in test_contract.)"""
+    from tests.ui.test_contract import _catalog
     from visualizer.ui.views.positional.effect import SCHEME_TITLES
 
-    strings = set(SCHEME_TITLES.values()) | {o.help for o in OPTIONS}
-    for path in Path(package.__file__).parent.glob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "tr" and node.args \
-                    and isinstance(node.args[0], ast.Constant):
-                strings.add(node.args[0].value)
-    catalog = json.loads((resources_dir() / "i18n" / "zh_CN" / "positional.json").read_text(encoding="utf-8"))
-    missing = sorted(s for s in strings if s not in catalog)
-    assert not missing
-    for english, chinese in catalog.items():
-        assert set(re.findall(r"\{\w+\}", english)) == set(re.findall(r"\{\w+\}", chinese)), english
+    assert not sorted(set(SCHEME_TITLES.values()) - set(_catalog()))
 
 
 def test_every_page_draws_in_chinese(view):
