@@ -57,7 +57,6 @@ EXPLAINERS: tuple[Explainer, ...] = (
         "visualizer.labs.lstm.config:OPTIONS",
         "visualizer.labs.lstm.lab:LSTMLab",
         "visualizer.ui.views.lstm:LSTMView",
-        ready=False,
     ),
     Explainer(
         "gan", "GAN",
