@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _app import bare_steps_per_second
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -59,14 +61,7 @@ def karate(model: str, seconds: float) -> dict:
 
     out = {}
     for repeat in range(2):
-        lab = GNNLab(seed=0, model=model)
-        for _ in range(20):
-            lab.step()
-        n, start = 0, time.perf_counter()
-        while time.perf_counter() - start < seconds:
-            lab.step()
-            n += 1
-        bare = n / (time.perf_counter() - start)
+        bare = bare_steps_per_second("gnn", {"model": model}, seconds)
         lab = GNNLab(seed=0, model=model)
         n, snaps, last, start = 0, 0, 0.0, time.perf_counter()
         while time.perf_counter() - start < seconds:

@@ -6,6 +6,7 @@ depending on any one explainer."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from visualizer.core import registry
 from visualizer.core.errors import TrainingHalted
@@ -13,6 +14,7 @@ from visualizer.core.frame import Frame
 from visualizer.core.lab import Lab
 from visualizer.core.options import Option, OptionSet
 from visualizer.ui.views.base import PagedView
+from visualizer.ui.theme import LIGHT
 from visualizer.ui.views.page import Page
 
 OPTIONS = OptionSet([
@@ -103,3 +105,27 @@ class RegressionView(PagedView):
 TEST_EXPLAINER = registry.Explainer(
     "regression", "Regression", "A linear regression trained by SGD (test explainer).",
     "tests.support:OPTIONS", "tests.support:RegressionLab", "tests.support:RegressionView")
+
+
+def reused_view_fixtures(view_class):
+    """(shared_view, view) fixtures for a test module: one view of `view_class` for the whole
+    module (building every page once costs seconds), put back to the light theme, font scale 1
+    and its default view options after each test. Assign both names at module level."""
+
+    @pytest.fixture(scope="module")
+    def shared_view(qapp):
+        v = view_class(LIGHT, 1.0)
+        v.resize(1280, 720)
+        v.show()
+        yield v
+        v.close()
+        v.deleteLater()
+
+    @pytest.fixture
+    def view(shared_view):
+        yield shared_view
+        shared_view.apply_theme(LIGHT)
+        shared_view.apply_font_scale(1.0)
+        shared_view.set_view_options({o.name: o.default for o in view_class.OPTIONS.by_role("view")})
+
+    return shared_view, view

@@ -9,16 +9,7 @@ from visualizer.labs.attention.lab import AttentionLab
 from visualizer.labs.attention.tiny import History, SelfAttention, make_targets
 
 
-@pytest.fixture
-def one_thread():
-    """Small models train fastest on one thread (and the app's worker uses one)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-def test_reversal_is_learned_and_attention_finds_the_mirror(one_thread):
+def test_reversal_is_learned_and_attention_finds_the_mirror(one_torch_thread):
     lab = AttentionLab(model="train", task="reverse", seed=0, dim=16, heads=2, length=8, lr=1e-2)
     accuracy = 0.0
     for _ in range(12):                       # at most 600 steps; it usually needs about 100

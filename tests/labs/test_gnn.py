@@ -15,12 +15,7 @@ from visualizer.labs.gnn.lab import GNNLab
 TOL = 1e-5
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/labs/conftest.py
 
 
 def trained(steps=5, **options):

@@ -7,7 +7,6 @@ import pickle
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from visualizer.core.errors import ConfigError
@@ -21,12 +20,7 @@ from visualizer.labs.lstm.tasks import text_properties
 SMALL = {"task": "adding", "length": 12, "hidden": 8, "batch": 16}
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/labs/conftest.py
 
 
 # ---- gates and states equal the module's own outputs -------------------------------------------

@@ -10,12 +10,7 @@ PINNED = {"task": "adding", "length": 30, "hidden": 32, "batch": 64, "lr": 1e-2,
 STEPS = 600
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/labs/conftest.py
 
 
 def held_out_mse(lab):

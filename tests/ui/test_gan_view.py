@@ -1,7 +1,6 @@
 """The GAN view draws 2-D and digits frames by updating its items, follows view options, theme
 and font scale, lets the learner draw a distribution, and exports valid PNG, SVG and PDF."""
 
-import time
 import xml.etree.ElementTree as ET
 
 import numpy as np

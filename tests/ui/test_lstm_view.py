@@ -20,6 +20,8 @@ from visualizer.ui.export import export_figure
 from visualizer.ui.theme import DARK, LIGHT
 from visualizer.ui.views.lstm import LSTMView
 
+from tests.support import reused_view_fixtures
+
 SMALL = dict(hidden=8, length=12, batch=8)
 
 
@@ -51,22 +53,7 @@ def frames(tmp_path_factory):
         torch.set_num_threads(threads)
 
 
-@pytest.fixture(scope="module")
-def shared_view(qapp):
-    v = LSTMView(LIGHT, 1.0)
-    v.resize(1280, 720)
-    v.show()
-    yield v
-    v.close()
-    v.deleteLater()
-
-
-@pytest.fixture
-def view(shared_view):
-    yield shared_view
-    shared_view.apply_theme(LIGHT)
-    shared_view.apply_font_scale(1.0)
-    shared_view.set_view_options({o.name: o.default for o in OPTIONS.by_role("view")})
+shared_view, view = reused_view_fixtures(LSTMView)
 
 
 def page_of(view):

@@ -15,6 +15,8 @@ from visualizer.ui.export import export_figure
 from visualizer.ui.theme import DARK, LIGHT
 from visualizer.ui.views.positional import PositionalView
 
+from tests.support import reused_view_fixtures
+
 SMALL = {
     "sinusoidal": dict(positions=40, dim=32),
     "learned": dict(positions=48),
@@ -31,23 +33,7 @@ SPEC_ARRAYS = {
 }
 
 
-@pytest.fixture(scope="module")
-def shared_view(qapp):
-    """One view for the module: each page is built once (building all five takes a few seconds)."""
-    v = PositionalView(LIGHT, 1.0)
-    v.resize(1280, 720)
-    v.show()
-    yield v
-    v.close()
-    v.deleteLater()
-
-
-@pytest.fixture
-def view(shared_view):
-    yield shared_view
-    shared_view.apply_theme(LIGHT)
-    shared_view.apply_font_scale(1.0)
-    shared_view.set_view_options({o.name: o.default for o in OPTIONS.by_role("view")})
+shared_view, view = reused_view_fixtures(PositionalView)
 
 
 _frames = {}

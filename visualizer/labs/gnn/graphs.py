@@ -251,26 +251,29 @@ def _parse_xml(text: str, where: str, option: str, kind: str) -> ET.Element:
                                   f"{str(exc).split(':')[0]}") from None
 
 
-def _read_graphml(text: str, path: Path, where: str, option: str) -> nx.Graph:
-    root = _parse_xml(text, where, option, "GraphML")
-    if root.tag.rsplit("}", 1)[-1] != "graphml":
-        raise _err(option, where, f"not a GraphML file: its root element is <{root.tag.rsplit('}', 1)[-1]}>")
-    _check_xml_ids(root, where, option, "GraphML")
+def _read_xml_graph(text: str, where: str, option: str, kind: str, root_name: str, parse, errors) -> nx.Graph:
+    """A GraphML or GEXF file: well-formed XML with the right root element and sound ids, then
+    networkx's reader; each failure says which it was."""
+    root = _parse_xml(text, where, option, kind)
+    tag = root.tag.rsplit("}", 1)[-1]
+    if tag != root_name:
+        raise _err(option, where, f"not a {kind} file: its root element is <{tag}>")
+    _check_xml_ids(root, where, option, kind)
     try:
-        return nx.parse_graphml(text)
-    except (nx.NetworkXError, ValueError, KeyError, TypeError) as exc:
-        raise _err(option, where, f"not valid GraphML: {exc}") from None
+        return parse(text)
+    except errors as exc:
+        raise _err(option, where, f"not valid {kind}: {exc}") from None
+
+
+def _read_graphml(text: str, path: Path, where: str, option: str) -> nx.Graph:
+    return _read_xml_graph(text, where, option, "GraphML", "graphml", nx.parse_graphml,
+                           (nx.NetworkXError, ValueError, KeyError, TypeError))
 
 
 def _read_gexf(text: str, path: Path, where: str, option: str) -> nx.Graph:
-    root = _parse_xml(text, where, option, "GEXF")
-    if root.tag.rsplit("}", 1)[-1] != "gexf":
-        raise _err(option, where, f"not a GEXF file: its root element is <{root.tag.rsplit('}', 1)[-1]}>")
-    _check_xml_ids(root, where, option, "GEXF")
-    try:
-        return nx.read_gexf(io.BytesIO(text.encode("utf-8")), node_type=None, relabel=False)
-    except (nx.NetworkXError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise _err(option, where, f"not valid GEXF: {exc}") from None
+    return _read_xml_graph(text, where, option, "GEXF", "gexf",
+                           lambda t: nx.read_gexf(io.BytesIO(t.encode("utf-8")), node_type=None, relabel=False),
+                           (nx.NetworkXError, ValueError, KeyError, TypeError, AttributeError))
 
 
 def _read_pajek(text: str, path: Path, where: str, option: str) -> nx.Graph:

@@ -46,12 +46,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from visualizer.core.errors import ConfigError, TrainingHalted
+from visualizer.core.errors import TrainingHalted
 from visualizer.core.frame import Frame
 from visualizer.core.lab import Lab
 from visualizer.labs.gan.history import History
 from visualizer.labs.lstm import finder
-from visualizer.labs.lstm.config import CELLS, GATES, OPTIONS, PROPERTIES, effective_length
+from visualizer.labs.lstm.config import GATES, OPTIONS, PROPERTIES, effective_length
 from visualizer.labs.lstm.corpus import UNK, load_corpus
 from visualizer.labs.lstm.gates import _weights, grad_norm, unroll, unroll_layer
 from visualizer.labs.lstm.model import SeqModel, load_weights
