@@ -44,3 +44,17 @@ def test_the_check_itself_can_fail(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text("import os\nfrom PySide6.QtCore import Qt\n\ndef f():\n    import torch\n")
     assert imported_roots(bad) >= {"PySide6", "torch"}
+
+
+def test_the_window_module_paints_before_numpy_pyqtgraph_and_torch():
+    """The window paints first, then imports the heavy libraries (start-up ≤ 0.5 s)."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys, visualizer.ui.app; "
+            "print(' '.join(m for m in ('numpy', 'pyqtgraph', 'torch') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == ""

@@ -23,18 +23,20 @@ An explainer's view is declared, not written:
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from visualizer.core.errors import ConfigError
-from visualizer.core.frame import Frame
 from visualizer.core.options import OptionSet
 from visualizer.ui.fonts import font
 from visualizer.ui.i18n import tr
 from visualizer.ui.theme import Theme
+
+if TYPE_CHECKING:  # a Frame is numpy: importing it here would load numpy before the first paint
+    from visualizer.core.frame import Frame
 
 
 class View(QWidget):
