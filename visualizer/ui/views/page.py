@@ -51,9 +51,8 @@ class Figure(QWidget):
         for label in (self.subtitle, self.note, self.facts):
             label.setWordWrap(True)
         self.facts.setTextFormat(Qt.TextFormat.RichText)
-        self.note.hide()
-        self.facts.hide()
         for label in (self.title, self.subtitle, self.note, self.facts):
+            label.hide()             # shown once it has a text (a page may have no title row)
             self.box.addWidget(label)
 
 
@@ -161,8 +160,7 @@ class Page(QWidget):
                             (self.note, note)):
             if label.text() != text:
                 label.setText(text)
-            if label is not self.title:
-                label.setVisible(bool(text))
+            label.setVisible(bool(text))
 
     def strong(self, text: str) -> str:
         """Rich-text emphasis in the theme's accent colour (for the measured numbers)."""
