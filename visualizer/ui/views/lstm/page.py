@@ -10,6 +10,8 @@ asks for the change by view_change({"t": ...}); the view applies it and redraws.
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QLabel, QSizePolicy, QSlider, QStackedWidget, QTabBar, QToolButton
 
@@ -148,7 +150,7 @@ class LSTMPage(Page):
                          else tr("trained on {name}").format(name=corpus))
         parts.append(tr("{layers} × {hidden} units").format(layers=info.get("layers", 1), hidden=info.get("hidden", 0)))
         parts.append(tr("training step {step}").format(step=f"{frame.step:,}"))
-        if info.get("loss_last") is not None:
+        if info.get("loss_last") is not None and math.isfinite(float(info["loss_last"])):  # none before training
             parts.append(tr("loss {loss}").format(loss=fmt(float(info["loss_last"]))))
         if int(info.get("internals_step", frame.step)) != frame.step:
             parts.append(tr("internals from step {step}").format(step=f"{int(info['internals_step']):,}"))
