@@ -157,6 +157,21 @@ def test_fullscreen_toggles(qtbot, window):
     assert not window.isFullScreen()
 
 
+def test_presentation_leaves_the_figure_and_the_lesson(qtbot, window):
+    chrome = (window.menuBar(), window.controls, window.nav)
+    window.presentation.fullscreen_action.trigger()
+    assert window.isFullScreen() and not any(w.isVisible() for w in chrome)
+    assert window.view.isVisible() and window.lesson.isVisible() == window.settings.lesson_visible
+    window.presentation.controls_action.trigger()              # Ctrl+K: the controls, for a moment
+    assert all(w.isVisible() for w in chrome)
+    window.presentation.controls_action.trigger()
+    assert not any(w.isVisible() for w in chrome)
+    window.presentation.leave_action.trigger()                 # Esc
+    assert not window.isFullScreen() and all(w.isVisible() for w in chrome)
+    window.presentation.leave_action.trigger()                 # Esc outside presentation: nothing
+    assert all(w.isVisible() for w in chrome)
+
+
 def test_settings_persist_and_a_corrupt_file_falls_back(qtbot, with_test_explainer, tmp_path):
     from visualizer.ui.app import MainWindow
 

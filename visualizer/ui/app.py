@@ -129,7 +129,8 @@ class MainWindow(QMainWindow):
         self.about_action.triggered.connect(self.about)
         # shortcuts work in fullscreen too, where the menu bar may be hidden
         e = self.exports
-        for a in self.presentation.shortcut_actions() + (e.figure_action, e.data_action, e.copy_action):
+        for a in (self.presentation.window_actions() + self.controls.actions_run()
+                  + (e.figure_action, e.data_action, e.copy_action)):
             self.addAction(a)
 
     # ---- explainers ----------------------------------------------------------------------------

@@ -1,5 +1,7 @@
-"""View menu: fullscreen, text size (every text, axes and tick labels scale), theme, language,
-and the lesson pane: what a lecturer changes in front of a room."""
+"""View menu: presentation (fullscreen with only the figure and the lesson), text size (every
+text, axes and tick labels scale), theme, language and the lesson pane: what a lecturer changes
+in front of a room. In presentation the menus, the control strip, the explainer list and the
+options are hidden; Ctrl+K brings the controls back for a moment's use, F11 or Esc leaves."""
 
 from __future__ import annotations
 
@@ -23,6 +25,12 @@ class Presentation(QObject):
         self.fullscreen_action = QAction("", w, checkable=True)
         self.fullscreen_action.setShortcut(QKeySequence(Qt.Key_F11))
         self.fullscreen_action.triggered.connect(self.toggle_fullscreen)
+        self.leave_action = QAction("", w)
+        self.leave_action.setShortcut(QKeySequence(Qt.Key_Escape))
+        self.leave_action.triggered.connect(self.leave)
+        self.controls_action = QAction("", w, checkable=True)
+        self.controls_action.setShortcut(QKeySequence("Ctrl+K"))
+        self.controls_action.triggered.connect(self.show_controls)
         self.zoom_in_action = QAction("", w)
         self.zoom_in_action.setShortcuts([QKeySequence("Ctrl+="), QKeySequence("Ctrl++"), QKeySequence.ZoomIn])
         self.zoom_in_action.triggered.connect(lambda: self.zoom(+1))
@@ -63,13 +71,33 @@ class Presentation(QObject):
 
     def shortcut_actions(self) -> tuple:
         return (self.zoom_in_action, self.zoom_out_action, self.zoom_reset_action, self.lesson_action,
-                self.fullscreen_action)
+                self.fullscreen_action, self.controls_action)
+
+    def window_actions(self) -> tuple:
+        """Actions whose keys must work while the menus are hidden."""
+        return self.shortcut_actions() + (self.leave_action,)
 
     # ---- what they do -----------------------------------------------------------------------------
     def toggle_fullscreen(self) -> None:
+        self.present(not self.window.isFullScreen())
+
+    def present(self, on: bool) -> None:
+        """Presentation: fullscreen, and the figure (with the lesson, if shown) gets the screen."""
         w = self.window
-        w.showNormal() if w.isFullScreen() else w.showFullScreen()
-        self.fullscreen_action.setChecked(w.isFullScreen())
+        w.showFullScreen() if on else w.showNormal()
+        self.fullscreen_action.setChecked(on)
+        self.show_controls(not on)
+
+    def show_controls(self, visible: bool) -> None:
+        """The menus, the control strip, the explainer list and the options."""
+        w = self.window
+        for widget in (w.menuBar(), w.controls, w.nav):
+            widget.setVisible(visible)
+        self.controls_action.setChecked(visible)
+
+    def leave(self) -> None:
+        if self.window.isFullScreen():
+            self.present(False)
 
     def zoom(self, direction: int) -> None:
         scale = self.window.font_scale
@@ -110,7 +138,9 @@ class Presentation(QObject):
         self.window.settings.save(lesson_visible=visible)
 
     def retranslate(self) -> None:
-        self.fullscreen_action.setText(tr("Fullscreen"))
+        self.fullscreen_action.setText(tr("Presentation (fullscreen)"))
+        self.controls_action.setText(tr("Show controls"))
+        self.leave_action.setText(tr("Leave presentation"))
         self.zoom_in_action.setText(tr("Larger text"))
         self.zoom_out_action.setText(tr("Smaller text"))
         self.zoom_reset_action.setText(tr("Normal text size"))
