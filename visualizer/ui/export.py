@@ -7,10 +7,13 @@ SVG exporter is avoided: it is buggy since 0.14). Every write goes through atomi
 
 from __future__ import annotations
 
+import math
+import re
+
 from contextlib import contextmanager
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QPoint, QRect, QSize, QSizeF
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QPoint, QRect, QSize, QSizeF, Qt
 from PySide6.QtGui import QGuiApplication, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter, QRegion
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsView, QWidget
@@ -85,9 +88,11 @@ def export_figure(widget: QWidget, path: str | Path, scale: float = 2.0, title: 
 @contextmanager
 def _uncached(widget: QWidget):
     """Scene items cached as pixmaps (for fast repaints) would land in SVG/PDF as bitmaps:
-    switch caching off while a vector file is painted."""
+    switch caching off while a vector file is painted, and put pyqtgraph's items in their export
+    mode (as its own exporters do), so scatter symbols are drawn as shapes, not as fragments of
+    a pixmap atlas (which a vector file holds as the whole atlas at every point)."""
     views = ([widget] if isinstance(widget, QGraphicsView) else []) + widget.findChildren(QGraphicsView)
-    saved = []
+    saved, exporting = [], []
     for view in views:
         if view.scene() is None:
             continue
@@ -96,11 +101,16 @@ def _uncached(widget: QWidget):
             if mode != QGraphicsItem.CacheMode.NoCache:
                 saved.append((item, mode))
                 item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
+            if hasattr(item, "setExportMode"):
+                item.setExportMode(True, {"antialias": True})
+                exporting.append(item)
     try:
         yield
     finally:
         for item, mode in saved:
             item.setCacheMode(mode)
+        for item in exporting:
+            item.setExportMode(False)
 
 
 def _write_svg(widget: QWidget, tmp: str, title: str) -> None:
@@ -108,6 +118,7 @@ def _write_svg(widget: QWidget, tmp: str, title: str) -> None:
     gen.setFileName(tmp)
     gen.setSize(widget.size())
     gen.setViewBox(QRect(0, 0, widget.width(), widget.height()))
+    gen.setResolution(round(widget.logicalDpiX()))   # text at the size it has on screen
     gen.setTitle(title)
     gen.setDescription("Exported by visualizer")
     painter = QPainter()
@@ -117,6 +128,95 @@ def _write_svg(widget: QWidget, tmp: str, title: str) -> None:
         _render(widget, painter)
     finally:
         painter.end()
+    svg = Path(tmp)
+    text = flatten_non_scaling_strokes(svg.read_text(encoding="utf-8"))
+    svg.write_text(sharpen_scaled_images(text), encoding="utf-8")
+
+
+_GROUP = re.compile(r'(<g\b[^>]*?)\stransform="matrix\(([^)]*)\)"([^>]*>)(.*?)(</g>)', re.S)
+_SHAPE = re.compile(r'<(path|rect|polyline)((?:\s+[\w:-]+="[^"]*")*?)\s+vector-effect="non-scaling-stroke"([^>]*)/>')
+_NUMBER_PAIR = re.compile(r"(-?[\d.]+(?:e-?\d+)?),(-?[\d.]+(?:e-?\d+)?)")
+
+
+def flatten_non_scaling_strokes(svg: str) -> str:
+    """Qt writes a cosmetic pen (pyqtgraph's lines, markers, arrows: a width in screen pixels) as
+    a path in data coordinates under a data transform, with vector-effect="non-scaling-stroke".
+    librsvg (Inkscape, LaTeX toolchains, file managers) ignores vector-effect and scales the
+    stroke with the data: lines come out ~100× thick. For every group that holds only such
+    shapes, map their coordinates through the group's transform and drop it: the same picture,
+    with strokes as wide as on screen in every renderer."""
+
+    def group(m: re.Match) -> str:
+        head, matrix, tail, body, end = m.groups()
+        shapes = list(_SHAPE.finditer(body))
+        if not shapes or _SHAPE.sub("", body).strip():
+            return m.group(0)          # text, images, plain shapes: the transform stays
+        a, b, c, d, e, f = (float(v) for v in matrix.split(","))
+
+        def point(x: float, y: float) -> str:
+            return f"{a * x + c * y + e:.6g},{b * x + d * y + f:.6g}"
+
+        out = []
+        for shape in shapes:
+            kind, before, attrs = shape.groups()
+            attrs = before + attrs
+            if kind in ("path", "polyline"):
+                field = "d" if kind == "path" else "points"
+                attrs = re.sub(rf' {field}="([^"]*)"', lambda dm: f' {field}="' + _NUMBER_PAIR.sub(
+                    lambda pm: point(float(pm.group(1)), float(pm.group(2))), dm.group(1)) + '"', attrs)
+            else:
+                box = {k: float(v) for k, v in re.findall(r'\b(x|y|width|height)="([^"]*)"', attrs)}
+                x, y, w, h = box.get("x", 0.0), box.get("y", 0.0), box["width"], box["height"]
+                attrs = re.sub(r'\s(x|y|width|height)="[^"]*"', "", attrs)
+                attrs += (f' d="M{point(x, y)} L{point(x + w, y)} L{point(x + w, y + h)} '
+                          f'L{point(x, y + h)} Z"')
+            out.append(f"<{'polyline' if kind == 'polyline' else 'path'}{attrs}/>")
+        return head + tail + "\n" + "\n".join(out) + "\n" + end
+
+    return _GROUP.sub(group, svg)
+
+
+_IMAGE = re.compile(r'(<image\b[^>]*?\swidth=")(\d+)("\s+height=")(\d+)("[^>]*?xlink:href="data:image/png;base64,)'
+                    r'([^"]*)(")')
+MAX_SHARP_PIXELS = 4_000_000   # an image is enlarged for sharpness only up to this many pixels
+
+
+def sharpen_scaled_images(svg: str) -> str:
+    """A heatmap is a few pixels (one per cell) drawn large under a transform. Qt asks for
+    image-rendering="optimizeSpeed", which librsvg ignores, so there every cell blurs into its
+    neighbours. Enlarge each such image by the transform's scale with nearest-neighbour
+    sampling (it keeps its place and size), so every renderer shows sharp cells."""
+
+    def group(m: re.Match) -> str:
+        head, matrix, tail, body, end = m.groups()
+        if "<image" not in body:
+            return m.group(0)
+        a, b, c, d, _e, _f = (abs(float(v)) for v in matrix.split(","))
+        fx, fy = max(1, math.ceil(max(a, b))), max(1, math.ceil(max(c, d)))
+
+        def image(im: re.Match) -> str:
+            w, h = int(im.group(2)), int(im.group(4))
+            k = min(fx * fy, MAX_SHARP_PIXELS // max(1, w * h))
+            if k <= 1:
+                return im.group(0)
+            sx, sy = (fx, fy) if fx * fy <= k else (max(1, int(fx * math.sqrt(k / (fx * fy)))),
+                                                    max(1, int(fy * math.sqrt(k / (fx * fy)))))
+            source = QImage.fromData(QByteArray.fromBase64(im.group(6).encode("ascii")), "PNG")
+            if source.isNull():
+                return im.group(0)
+            big = source.scaled(w * sx, h * sy, Qt.AspectRatioMode.IgnoreAspectRatio,
+                                Qt.TransformationMode.FastTransformation)
+            data = QByteArray()
+            buffer = QBuffer(data)
+            buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+            big.save(buffer, "PNG")
+            buffer.close()
+            return im.group(1) + im.group(2) + im.group(3) + im.group(4) + im.group(5) + \
+                bytes(data.toBase64()).decode("ascii") + im.group(7)
+
+        return head + ' transform="matrix(' + matrix + ')"' + tail + _IMAGE.sub(image, body) + end
+
+    return _GROUP.sub(group, svg)
 
 
 def _write_pdf(widget: QWidget, tmp: str, title: str) -> None:
