@@ -29,7 +29,6 @@ def test_list_names_every_explainer_and_its_options(capsys):
     for explainer in registry.EXPLAINERS:
         assert explainer.id in out
     assert "--features INT [1..64]" in out and "--lr FLOAT" in out
-    assert "(coming soon)" in out
 
 
 def test_export_writes_figures_and_data(tmp_path, capsys):
@@ -95,8 +94,18 @@ def test_bad_outputs_exit_2(tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
     assert run("export", "nosuch", "--out", "f.png") == 2
     assert "unknown explainer 'nosuch'" in capsys.readouterr().err
+
+
+def test_an_explainer_not_built_yet_exits_2(monkeypatch, capsys):
+    import dataclasses
+
+    unbuilt = dataclasses.replace(registry.get("gnn"), ready=False)
+    monkeypatch.setattr(registry, "EXPLAINERS",
+                        tuple(unbuilt if e.id == "gnn" else e for e in registry.EXPLAINERS))
     assert run("export", "gnn", "--out", "f.png") == 2
     assert "not built yet" in capsys.readouterr().err
+    assert run("list") == 0
+    assert "(coming soon)" in capsys.readouterr().out
 
 
 def test_python_dash_m_runs_the_same_cli(tmp_path):

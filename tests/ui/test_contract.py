@@ -37,6 +37,7 @@ CONTRACT_FRAMES = {
              "compare": ({"task": "adding", "hidden": 8, "length": 12, "compare": True}, 1)},
     "gan": {"gan2d": ({"width": 16, "depth": 1, "batch": 32}, 2),
             "digits": ({"distribution": "digits", "width": 16, "depth": 1, "batch": 16}, 1)},
+    "gnn": {"gnn": ({"graph": "karate", "hidden": 4}, 2)},
 }
 CASES = [(e.id, kind) for e in registry.ready() for kind in e.load_view().PAGES]
 _frames: dict = {}

@@ -71,7 +71,6 @@ EXPLAINERS: tuple[Explainer, ...] = (
         "visualizer.labs.gnn.config:OPTIONS",
         "visualizer.labs.gnn.lab:GNNLab",
         "visualizer.ui.views.gnn:GNNView",
-        ready=False,
     ),
 )
 

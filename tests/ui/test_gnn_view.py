@@ -1,0 +1,297 @@
+"""The GNN view draws real lab frames (GCN, GAT, SAGE, GIN), shows the frame's own numbers (the
+message table, the node positions), steps (layer, phase) by its own controls (never training),
+asks the lab for a clicked node, says when the classes are communities, restyles, exports
+PNG/SVG/PDF, and has its words in Chinese."""
+
+import ast
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
+
+from visualizer.labs.gnn.config import OPTIONS
+from visualizer.labs.gnn.lab import GNNLab
+from visualizer.ui.export import export_figure
+from visualizer.ui.theme import DARK, LIGHT
+from visualizer.ui.views.gnn import GNNView
+
+from tests.support import reused_view_fixtures
+
+SMALL = dict(graph="karate", hidden=4)
+
+
+@pytest.fixture(scope="module")
+def frames():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        out = {}
+        for model in ("gcn", "gat", "sage", "gin"):
+            lab = GNNLab(seed=0, model=model, **SMALL)
+            for _ in range(3):
+                lab.step()
+            out[model] = lab.snapshot()
+        lab = GNNLab(seed=0, graph="florentine", hidden=4, layers=3)
+        lab.step()
+        out["communities"] = lab.snapshot()
+        return out
+    finally:
+        torch.set_num_threads(threads)
+
+
+shared_view, view = reused_view_fixtures(GNNView)
+
+
+def page_of(view):
+    return view.current_page()
+
+
+def check_png(path, size):
+    image = QImage(str(path))
+    assert not image.isNull() and (image.width(), image.height()) == size
+    pixels = {image.pixel(x, y) for x in range(0, image.width(), 37) for y in range(0, image.height(), 29)}
+    assert len(pixels) > 10, "the figure is blank"
+
+
+@pytest.mark.parametrize("model", ["gcn", "gat", "sage", "gin"])
+def test_every_phase_draws_for_every_model(view, frames, model):
+    frame = frames[model]
+    view.show_frame(frame)
+    page = page_of(view)
+    for layer in range(2):
+        for phase in ("message", "aggregate", "update"):
+            view.set_view_options({"layer": layer, "phase": phase})
+            assert page.title.text() and page.subtitle.text() and page.facts.text()
+            assert f"layer {layer + 1}" in page.title.text() and phase in page.title.text()
+            assert page.table.values is not None and np.isfinite(page.table.values).all()
+    assert frame.info["model"].upper()[:2] in page.subtitle.text().upper()
+
+
+def test_message_table_values_are_the_frames(view, frames):
+    frame = frames["gcn"]
+    view.show_frame(frame)
+    page = page_of(view)
+    names = frame["node_names"]
+    node = int(frame["node"])
+    for k in range(2):
+        view.set_view_options({"layer": k, "phase": "message"})
+        np.testing.assert_array_equal(page.table.values, frame[f"messages_l{k}"])
+        sources = frame[f"message_sources_l{k}"]
+        assert [r.split(" ")[0] for r in page.table.rows] == [str(names[s]) for s in sources]
+        assert any("(self)" in r for r in page.table.rows)            # GCN's self-loop is one of the rows
+        np.testing.assert_array_equal(page.coef.values[:, 0], frame[f"message_coef_l{k}"])
+        view.set_view_options({"phase": "aggregate"})
+        np.testing.assert_array_equal(page.table.values[0], frame[f"aggregate_l{k}"])
+        view.set_view_options({"phase": "update"})
+        np.testing.assert_array_equal(page.table.values[0], frame[f"update_l{k}"])
+    np.testing.assert_array_equal(page.table.values[1], frame["prob"][node])   # the last layer: softmax
+    view.set_view_options({"layer": 0})
+    np.testing.assert_array_equal(page.table.values[1], frame["out_l0"])
+    # GAT: the shown head, or every head side by side
+    gat = frames["gat"]
+    view.show_frame(gat)
+    view.set_view_options({"layer": 0, "phase": "message", "head": 1})
+    np.testing.assert_array_equal(page.table.values, gat["messages_l0"][:, 1, :])
+    np.testing.assert_array_equal(page.coef.values[:, 0], gat["message_coef_l0"][:, 1])
+    view.set_view_options({"head": -1})
+    m, H, W = gat["messages_l0"].shape
+    np.testing.assert_array_equal(page.table.values, gat["messages_l0"].reshape(m, H * W))
+    assert page.coef.values.shape == (m, H)
+    view.set_view_options({"phase": "aggregate"})
+    np.testing.assert_array_equal(page.table.values, gat["aggregate_l0"])
+    # SAGE: raw neighbour vectors, no coefficient column
+    sage = frames["sage"]
+    view.show_frame(sage)
+    view.set_view_options({"phase": "message", "layer": 1})
+    np.testing.assert_array_equal(page.table.values, sage["messages_l1"])
+    assert not page.coef_plot.isVisible()
+    view.set_view_options({"phase": "aggregate"})
+    assert "mean of the" in page.facts.text() and page.table.title.endswith("mean")
+
+
+def test_graph_positions_colours_and_edges(view, frames):
+    frame = frames["gat"]
+    view.show_frame(frame)
+    page = page_of(view)
+    graph = page.graph
+    x, y = graph.nodes.getData()
+    np.testing.assert_array_equal(np.stack([x, y], axis=1), frame["pos"])
+    E = frame["edge_index"].shape[1]
+    assert len(graph.edges.getData()[0]) == E               # each undirected edge once: 2 points per edge
+    node = int(frame["node"])
+    np.testing.assert_array_equal(np.stack(graph.selected.getData(), axis=1)[0], frame["pos"][node])
+    assert set(graph.shown_labels) == {str(n) for n in frame["node_names"]}     # small: every node
+    view.set_view_options({"color_by": "prediction"})
+    np.testing.assert_array_equal(page.colors.index, frame["pred"])
+    view.set_view_options({"color_by": "class"})
+    np.testing.assert_array_equal(page.colors.index, frame["labels"])
+    assert graph.legend.isVisible() and not graph.colorbar.isVisible()
+    view.set_view_options({"color_by": "embedding", "color_dim": 1, "layer": 0})
+    assert graph.colorbar.isVisible() and "dimension 1" in page.graph_plot.titleLabel.text
+    h = frame["h_l0"][:, 1]
+    assert np.argmax(page.colors.index) == np.argmax(h) and np.argmin(page.colors.index) == np.argmin(h)
+    view.set_view_options({"edges": "attention", "head": 0})
+    drawn = sum(0 if item.getData()[0] is None else len(item.getData()[0]) for item in graph.alpha_edges)
+    assert drawn == 2 * E and not graph.edges.isVisible()         # every directed edge but the self-loops
+    assert "α" in page.graph_plot.titleLabel.text
+    view.set_view_options({"edges": "plain"})
+    assert graph.edges.isVisible()
+    # the receptive field: the messages' edges into the node, the field's edges
+    assert len(graph.message_edges.getData()[0]) == 2 * (len(frame["message_sources_l0"]) - 1)
+    view.set_view_options({"show_labels": False})
+    assert graph.shown_labels == [str(frame["node_names"][node])]
+
+
+def test_step_buttons_and_keys_walk_layer_and_phase_and_clamp(view, frames, qtbot):
+    frame = frames["gcn"]
+    view.show_frame(frame)
+    view.set_view_options({"layer": 0, "phase": "message"})
+    page = page_of(view)
+    asked = []
+    view.params_requested.connect(asked.append)
+    assert not page.back.isEnabled()
+    page.back.click()
+    assert (view.view_options["layer"], view.view_options["phase"]) == (0, "message")
+    seen = []
+    for _ in range(7):
+        page.forward.click()
+        seen.append((view.view_options["layer"], view.view_options["phase"]))
+    assert seen == [(0, "aggregate"), (0, "update"), (1, "message"), (1, "aggregate"), (1, "update"),
+                    (1, "update"), (1, "update")]                                  # clamped at the end
+    assert not page.forward.isEnabled() and page.step_label.text() == "layer 2 / 2 · update"
+    qtbot.keyClick(view, Qt.Key.Key_BracketLeft)
+    qtbot.keyClick(view, Qt.Key.Key_Comma)
+    assert (view.view_options["layer"], view.view_options["phase"]) == (1, "message")
+    qtbot.keyClick(view, Qt.Key.Key_Period)
+    assert view.view_options["phase"] == "aggregate"
+    qtbot.keyClick(view, Qt.Key.Key_Space)              # Space belongs to the lesson
+    assert view.view_options["phase"] == "aggregate"
+    assert all(set(a) <= {"layer", "phase"} for a in asked) and asked
+    view.set_view_options({"layer": 5})                 # beyond the model: drawn at its last layer
+    assert page.step_label.text().startswith("layer 2 / 2")
+    assert frame.step == 3                              # stepping the view never trains
+
+
+def test_a_click_on_a_node_asks_the_lab_for_it(view, frames):
+    frame = frames["gcn"]
+    view.show_frame(frame)
+    page = page_of(view)
+    asked, hints = [], []
+    view.params_requested.connect(asked.append)
+    page.hint.connect(hints.append)
+    row = 5
+    point = page.graph.nodes.points()[row]
+
+    class Click:
+        def button(self):
+            return Qt.MouseButton.LeftButton
+
+        def accept(self):
+            pass
+
+    page.graph.nodes.sigClicked.emit(page.graph.nodes, [point], Click())
+    assert asked[-1] == {"node": str(frame["node_names"][row])}
+    n = len(asked)
+    page.graph.node_clicked.emit(int(frame["node"]))     # the selected node: nothing to ask
+    assert len(asked) == n
+    page.graph.nodes.sigHovered.emit(page.graph.nodes, [point], None)
+    text = view.status.text()
+    names = frame.info["class_names"]
+    assert str(frame["node_names"][row]) in text and f"degree {int(frame['degree'][row])}" in text
+    assert names[int(frame["pred"][row])] in text and "class" in text
+
+
+def test_communities_are_said_and_the_lab_node_option_is_live(view, frames):
+    frame = frames["communities"]
+    assert frame.info["classes_from"] == "communities"
+    view.show_frame(frame)
+    page = page_of(view)
+    assert "communities" in page.note.text() and page.note.isVisibleTo(page)
+    view.set_view_options({"layer": 2, "phase": "update"})
+    assert page.step_label.text().startswith("layer 3 / 3")
+    view.show_frame(frames["gcn"])
+    assert not page.note.isVisibleTo(page)
+    assert OPTIONS["node"].role == "live"          # a click goes to the lab, not to the view
+
+
+def test_theme_font_scale_and_export(view, frames, tmp_path):
+    view.show_frame(frames["gat"])
+    view.set_view_options({"edges": "attention"})
+    view.apply_theme(DARK)
+    view.apply_font_scale(2.0)
+    page = page_of(view)
+    assert page.title.font().pointSizeF() == pytest.approx(15 * 2.0)
+    assert page.palette().window().color().name() == DARK.background
+    widget = view.figure_widget()
+    export_figure(widget, tmp_path / "f.png", scale=1.0)
+    check_png(tmp_path / "f.png", (widget.width(), widget.height()))
+    view.apply_theme(LIGHT)
+    view.apply_font_scale(1.0)
+    export_figure(view.figure_widget(), tmp_path / "f.svg")
+    assert ET.parse(tmp_path / "f.svg").getroot().tag.endswith("svg")
+    export_figure(view.figure_widget(), tmp_path / "f.pdf")
+    data = (tmp_path / "f.pdf").read_bytes()
+    assert data.startswith(b"%PDF-") and b"%%EOF" in data[-64:]
+    assert view.data_frame() is frames["gat"]
+
+
+def test_lesson_view_keys_are_view_options():
+    from visualizer.core.resources import resources_dir
+
+    names = {o.name for o in OPTIONS.by_role("view")}
+    for lang in ("en", "zh_CN"):
+        lesson = json.loads((resources_dir() / "lessons" / f"gnn.{lang}.json").read_text(encoding="utf-8"))
+        for step in lesson["steps"]:
+            assert set(step.get("view", {})) <= names
+            for name, value in step.get("view", {}).items():
+                OPTIONS[name].coerce(value)
+            assert not set(step.get("options", {})) & names
+
+
+def test_every_view_string_has_a_chinese_translation(view, frames):
+    import visualizer.ui.views.gnn as package
+    from visualizer.core.resources import resources_dir
+    from visualizer.ui import i18n
+    from visualizer.ui.views.gnn import page as page_module
+    from visualizer.ui.views.gnn import words
+
+    strings = {o.help for o in OPTIONS}
+    for table in (*words.TABLES, page_module.CURVE_WORDS, page_module.SMOOTH_WORDS):
+        strings |= set(table.values())
+    strings.add(GNNView.WAITING)
+    for path in Path(package.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "tr" and node.args \
+                    and isinstance(node.args[0], ast.Constant):
+                strings.add(node.args[0].value)
+    catalog = json.loads((resources_dir() / "i18n" / "zh_CN" / "gnn.json").read_text(encoding="utf-8"))
+    missing = sorted(s for s in strings if s not in catalog)
+    assert not missing
+    for english, chinese in catalog.items():
+        assert set(re.findall(r"\{\w*\}", english)) == set(re.findall(r"\{\w*\}", chinese)), english
+    try:
+        i18n.set_language("zh_CN")
+        view.retranslate()
+        view.show_frame(frames["gcn"])
+        page = page_of(view)
+        for phase in ("message", "aggregate", "update"):
+            view.set_view_options({"phase": phase})
+            assert any("\u4e00" <= ch <= "\u9fff" for ch in page.title.text())
+            assert any("\u4e00" <= ch <= "\u9fff" for ch in page.table.title)
+    finally:
+        i18n.set_language("en")
+        view.retranslate()
+
+
+def test_gnn_is_registered_and_ready():
+    from visualizer.core import registry
+
+    explainer = registry.get("gnn")
+    assert explainer.ready
+    assert explainer.load_view() is GNNView
