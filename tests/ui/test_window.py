@@ -226,3 +226,16 @@ def test_the_window_reads_and_writes_its_session(window, qtbot):
     assert window.options_panel.widgets["lr"].value() == pytest.approx(0.2)
     window.apply_options({"lr": -1})                       # refused: the session keeps its value
     assert session.options["lr"] == 0.2 and "lr" in window.last_error
+
+
+@pytest.mark.parametrize("language, scale", [("en", 1.0), ("zh_CN", 2.0)])
+def test_every_explainer_is_in_view_in_the_list(qtbot, window, language, scale):
+    window.presentation.set_language(language)
+    window.presentation.set_font_scale(scale)
+    try:
+        lst = window.navigator
+        rows = sum(lst.visualItemRect(lst.item(i)).height() for i in range(lst.count()))
+        assert lst.verticalScrollBar().maximum() == 0 and lst.viewport().height() >= rows
+    finally:
+        window.presentation.set_language("en")
+        window.presentation.set_font_scale(1.0)

@@ -23,6 +23,7 @@ class Navigator(QWidget):
             self.list.addItem(item)
         self.list.currentItemChanged.connect(self._changed)
         self.list.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.list.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
         self.list.setSpacing(3)  # (a style sheet here would stop the list following the theme palette)
         self.title, self.options_title = QLabel(), QLabel()
         self.options_host = QScrollArea()
@@ -50,10 +51,18 @@ class Navigator(QWidget):
 
     def apply_font_scale(self, scale: float) -> None:
         self.list.setFont(font(scale, delta=1))
-        self.list.setFixedHeight(sum(self.list.sizeHintForRow(i) for i in range(self.list.count()))
-                                 + 2 * self.list.frameWidth() + 4)
         for w in (self.title, self.options_title):
             w.setFont(font(scale, bold=True))
+        self._fit()
+
+    def _fit(self) -> None:
+        """Every explainer in view, without a scroll bar: the rows' height at the current font
+        and texts (called again when either changes)."""
+        height = (sum(self.list.sizeHintForRow(i) + 2 * self.list.spacing() for i in range(self.list.count()))
+                  + 2 * self.list.frameWidth())
+        self.list.setFixedHeight(height)
+        self.list.doItemsLayout()
+        self.list.setFixedHeight(height + self.list.verticalScrollBar().maximum())  # what is still hidden
 
     def retranslate(self) -> None:
         self.title.setText(tr("Explainers"))
@@ -66,3 +75,4 @@ class Navigator(QWidget):
             if not explainer.ready:
                 item.setForeground(self.palette().color(self.palette().ColorGroup.Disabled,
                                                         self.palette().ColorRole.Text))
+        self._fit()
