@@ -295,7 +295,7 @@ class GNNPage(Page):
             total=f"{info.get('num_nodes', 0):,}", hops=layer + 1)]
         if table.how:
             parts.append(table.how)
-        if info.get("loss") is not None:
+        if info.get("loss") is not None and np.isfinite(info["loss"]):   # none before training
             parts.append(tr("loss {loss}").format(loss=self.strong(fmt(info["loss"]))))
             parts.append(tr("train accuracy {train} on {n} labelled nodes").format(
                 train=self.strong(percent(info.get("acc_train", float("nan")))), n=info.get("num_labelled", 0)))
