@@ -57,12 +57,11 @@ def open_window(explainer_id: str, values: dict):
     window = MainWindow(explainer=explainer_id)
     window.resize(1400, 860)
     window.show()
-    wait(app, lambda: window.runner is not None and window.runner.lab is not None and window.view.frame is not None)
+    wait(app, lambda: window.runner is not None and window.runner.frames_emitted > 0 and window.view.frame is not None)
     if values:
         window.apply_options(values)
-        done = []
-        window.runner.call(lambda lab: done.append(1))
-        wait(app, lambda: bool(done))
+        answered = window.runner.request("get", "steps")   # answered after the option change
+        wait(app, lambda: answered.done)
         app.processEvents()  # let the lab's announcement reach the window (enables Play)
         wait(app, lambda: window.runner.state != "loading")
     return app, window

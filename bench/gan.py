@@ -156,12 +156,12 @@ def in_app(options: dict, seconds: float, draw: bool = True) -> dict:
         QTimer.singleShot(int(s * 1000), loop.quit)
         loop.exec()
 
-    runner = LabRunner(GANLab, options=options, max_fps=30.0, torch_threads=1, name="gan")
+    runner = LabRunner(GANLab, options=options, max_fps=30.0, name="gan")
     sink = Sink(runner)
     runner.frame_ready.connect(sink.draw)
     runner.start()
     end = time.perf_counter() + 60
-    while runner.lab is None and time.perf_counter() < end:
+    while runner.frames_emitted == 0 and time.perf_counter() < end:
         app.processEvents()
         time.sleep(0.005)
     run_for(1.5)                                   # the first frame (fonts, layout) is drawn

@@ -70,7 +70,7 @@ def runner_on_gpu(device):
     except ImportError:
         return {"skipped": "PySide6 is not installed on this machine"}
 
-    from tests.support import RegressionLab
+    from tests.support_labs import RegressionLab
     from visualizer.ui.runner import LabRunner
 
     app = QApplication.instance() or QApplication([])
@@ -84,7 +84,7 @@ def runner_on_gpu(device):
     runner.play()
     while runner.steps_done < 200 and time.time() < end:
         app.processEvents()
-    ok = runner.lab.model.weight.device.type == "cuda"
+    ok = runner.ask("get", "device").startswith("cuda")   # the lab's own device, from its process
     runner.set_device("cpu")
     runner.stop(2.0)
     return {"label": labels[0] if labels else None, "steps": runner.steps_done, "model_on_cuda": ok}

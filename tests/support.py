@@ -9,68 +9,12 @@ import numpy as np
 import pytest
 
 from visualizer.core import registry
-from visualizer.core.errors import TrainingHalted
 from visualizer.core.frame import Frame
-from visualizer.core.lab import Lab
-from visualizer.core.options import Option, OptionSet
 from visualizer.ui.views.base import PagedView
 from visualizer.ui.theme import LIGHT
 from visualizer.ui.views.page import Page
 
-OPTIONS = OptionSet([
-    Option("features", "int", 4, "input features", minimum=1, maximum=64),
-    Option("lr", "float", 0.05, "learning rate", role="live", minimum=1e-6, maximum=10.0),
-    Option("fail_at", "int", 0, "raise an error at this step (0: never)", minimum=0),
-    Option("nan_at", "int", 0, "make the loss NaN at this step (0: never)", minimum=0),
-    Option("static", "bool", False, "no training: Play is disabled"),
-    Option("show", "choice", "weights", "what the view shows", role="view", choices=("weights", "loss")),
-])
-
-
-class RegressionLab(Lab):
-    OPTIONS = OPTIONS
-
-    def build(self) -> None:
-        import torch
-
-        n = self.options["features"]
-        self.true_w = torch.randn(1, n)
-        self.model = torch.nn.Linear(n, 1).to(self.device)
-        self.opt = torch.optim.SGD(self.model.parameters(), lr=self.options["lr"])
-        self.losses: list[float] = []
-        self.lr_seen: list[float] = []
-
-    @property
-    def continuous(self) -> bool:
-        return not self.options["static"]
-
-    def advance(self) -> None:
-        import torch
-
-        if self.options["fail_at"] and self.steps + 1 == self.options["fail_at"]:
-            raise RuntimeError("deliberate failure for the test")
-        x = torch.randn(32, self.true_w.shape[1])
-        y = x @ self.true_w.T
-        loss = torch.nn.functional.mse_loss(self.model(x.to(self.device)), y.to(self.device))
-        if self.options["nan_at"] and self.steps + 1 == self.options["nan_at"]:
-            loss = loss * float("nan")
-        if not torch.isfinite(loss):
-            raise TrainingHalted(f"the loss became NaN at step {self.steps + 1}; press Reset")
-        self.opt.zero_grad()
-        loss.backward()
-        self.opt.step()
-        self.losses.append(loss.item())
-        self.lr_seen.append(self.opt.param_groups[0]["lr"])
-
-    def apply_live(self, name, value) -> None:
-        if name == "lr":
-            for group in self.opt.param_groups:
-                group["lr"] = value
-
-    def snapshot(self) -> Frame:
-        w = self.model.weight.detach().cpu().numpy().copy()
-        return Frame("regression", self.steps, {"weights": w, "true_weights": self.true_w.numpy().copy(),
-                                                "loss": np.asarray(self.losses, dtype=np.float32)})
+from tests.support_labs import OPTIONS, RegressionLab  # noqa: E402,F401 - Qt-free: the lab's process imports it
 
 
 class RegressionPage(Page):
@@ -104,7 +48,7 @@ class RegressionView(PagedView):
 
 TEST_EXPLAINER = registry.Explainer(
     "regression", "Regression", "A linear regression trained by SGD (test explainer).",
-    "tests.support:OPTIONS", "tests.support:RegressionLab", "tests.support:RegressionView")
+    "tests.support_labs:OPTIONS", "tests.support_labs:RegressionLab", "tests.support:RegressionView")
 
 
 def reused_view_fixtures(view_class):

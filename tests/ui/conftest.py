@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 from tests.support import TEST_EXPLAINER
@@ -22,3 +24,15 @@ def window(qtbot, with_test_explainer):
     qtbot.waitUntil(lambda: win.view is not None and win.view.frame is not None, timeout=15_000)
     yield win
     win.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _warm_lab_processes():
+    """Start the forkserver (it imports torch) once, before the first test waits on a lab, so
+    timeouts measure the runner and not one cold import of torch on a loaded machine."""
+    from visualizer.ui.runner import process_context, warm_up
+
+    warm_up()
+    child = process_context().Process(target=os.getpid)
+    child.start()
+    child.join(120)

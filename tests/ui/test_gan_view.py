@@ -237,7 +237,7 @@ def test_the_runner_trains_the_lab_into_the_view_and_stops(qtbot):
     runner.frame_ready.connect(sink.draw)
     runner.start()
     try:
-        qtbot.waitUntil(lambda: runner.lab is not None, timeout=20_000)
+        qtbot.waitUntil(lambda: runner.frames_emitted > 0, timeout=60_000)
         runner.play()
         qtbot.waitUntil(lambda: view.frame is not None and view.frame.step >= 15, timeout=20_000)
         runner.set_params({"lr_d": 0.001})

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QObject, Slot
 
-from tests.support import RegressionLab
+from tests.support_labs import RegressionLab
+from visualizer.core.worker import LabLoop
 from visualizer.ui.runner import ERROR, PAUSED, READY, RUNNING, STOPPED, LabRunner
 
 TIMEOUT = 10_000
@@ -52,11 +53,10 @@ def make_runner(qtbot):
 
 
 def sync(qtbot, runner):
-    """Wait until the worker has handled every command queued so far."""
-    done = []
-    runner.call(lambda lab: done.append(lab.steps))
-    qtbot.waitUntil(lambda: bool(done), timeout=TIMEOUT)
-    return done[0]
+    """Wait until the lab's process has handled every command sent so far; the lab's steps."""
+    request = runner.request("get", "steps")
+    qtbot.waitUntil(lambda: request.done, timeout=TIMEOUT)
+    return request.result()
 
 
 def test_first_frame_is_numpy_and_lab_waits_paused(qtbot, make_runner):
@@ -76,7 +76,7 @@ def test_play_then_pause_stops_stepping(qtbot, make_runner):
     runner.pause()
     paused_at = sync(qtbot, runner)
     assert runner.state == PAUSED
-    assert sync(qtbot, runner) == paused_at == runner.lab.steps
+    assert sync(qtbot, runner) == paused_at == runner.ask("get", "steps")
     qtbot.waitUntil(lambda: consumer.frames[-1].step == paused_at, timeout=TIMEOUT)
 
 
@@ -98,10 +98,10 @@ def test_learning_rate_changes_between_steps_while_running(qtbot, make_runner):
     qtbot.waitUntil(lambda: runner.steps_done >= changed_at + 20, timeout=TIMEOUT)
     runner.pause()
     sync(qtbot, runner)
-    seen = runner.lab.lr_seen
+    seen = runner.ask("get", "lr_seen")
     assert set(seen[:changed_at]) == {0.05}
     assert set(seen[changed_at:]) == {0.001}  # every step after the change, none before
-    assert runner.lab.steps > changed_at  # a live change does not reset training
+    assert runner.ask("get", "steps") > changed_at  # a live change does not reset training
 
 
 def test_build_option_change_rebuilds_and_resets(qtbot, make_runner):
@@ -119,12 +119,12 @@ def test_reset_with_seed_is_reproducible(qtbot, make_runner):
     for _ in range(5):
         runner.step_once()
     sync(qtbot, runner)
-    first = list(runner.lab.losses)
+    first = runner.ask("get", "losses")
     runner.reset(seed=7)
     for _ in range(5):
         runner.step_once()
     sync(qtbot, runner)
-    assert runner.lab.losses == first
+    assert runner.ask("get", "losses") == first
 
 
 def test_error_in_a_lab_is_reported_and_the_runner_survives(qtbot, make_runner):
@@ -137,7 +137,7 @@ def test_error_in_a_lab_is_reported_and_the_runner_survives(qtbot, make_runner):
     assert runner.is_alive()
     runner.set_params({"fail_at": 0})
     runner.play()
-    qtbot.waitUntil(lambda: runner.lab.steps >= 10, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: runner.lab_steps >= 10, timeout=TIMEOUT)
 
 
 def test_nan_loss_halts_training_with_a_message(qtbot, make_runner):
@@ -145,7 +145,7 @@ def test_nan_loss_halts_training_with_a_message(qtbot, make_runner):
     with qtbot.waitSignal(runner.failed, timeout=TIMEOUT) as failed:
         runner.play()
     assert "NaN" in failed.args[0] and "step 3" in failed.args[0]
-    assert runner.state == PAUSED and runner.lab.steps == 2
+    assert runner.state == PAUSED and runner.ask("get", "steps") == 2
     runner.reset()
     assert sync(qtbot, runner) == 0
 
@@ -194,12 +194,13 @@ def test_stop_while_running_joins_within_a_second(qtbot):
 
 
 def test_slow_drawing_spaces_frames_out_while_training():
-    runner = LabRunner(RegressionLab, max_fps=30, ui_budget=0.2)
-    assert runner._frame_interval() == pytest.approx(1 / 30)
-    runner.frame_consumed(0.3)  # a page built while idle is not counted
-    assert runner._frame_interval() == pytest.approx(1 / 30)
-    runner._playing = True
-    runner.frame_consumed(0.1)  # the view took 100 ms to draw a streamed frame
-    assert runner._frame_interval() == pytest.approx(0.5)  # training: drawing ≤ 20 % of the time
-    runner.frame_consumed(0.001)
-    assert runner._frame_interval() == pytest.approx(0.7 * 0.1 / 0.2 + 0.3 * 0.001 / 0.2)
+    loop = LabLoop(None, RegressionLab, device="cpu", seed=0, options={}, max_fps=30, ui_budget=0.2,
+                   threads=1, name="regression", window_pid=0)
+    assert loop._frame_interval() == pytest.approx(1 / 30)
+    loop._handle("consumed", 0.3)  # a page built while idle is not counted
+    assert loop._frame_interval() == pytest.approx(1 / 30)
+    loop._playing = True
+    loop._handle("consumed", 0.1)  # the view took 100 ms to draw a streamed frame
+    assert loop._frame_interval() == pytest.approx(0.5)  # training: drawing ≤ 20 % of the time
+    loop._handle("consumed", 0.001)
+    assert loop._frame_interval() == pytest.approx(0.7 * 0.1 / 0.2 + 0.3 * 0.001 / 0.2)

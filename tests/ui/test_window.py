@@ -43,7 +43,7 @@ def test_play_pause_and_step_from_the_toolbar(qtbot, window):
     assert window.play_action.text() == "Pause"
     window.play_action.trigger()
     qtbot.waitUntil(lambda: window.runner.state == PAUSED, timeout=TIMEOUT)
-    before = window.runner.lab.steps
+    before = window.runner.ask("get", "steps")
     window.step_action.trigger()
     qtbot.waitUntil(lambda: window.view.frame.step == before + 1, timeout=TIMEOUT)
 
@@ -205,7 +205,7 @@ def test_live_plot_redraws_for_seconds_without_crashing(qtbot, window):
     Python 3.11 crashed pyqtgraph windows within seconds)."""
     import time
 
-    window.runner._ui_budget = 0  # no frame pacing: this test wants as many paints as possible
+    window.runner.set_ui_budget(0)  # no frame pacing: this test wants as many paints as possible
     window.play_action.trigger()
     start = time.perf_counter()
     drawn = window.view.drawn
@@ -216,7 +216,7 @@ def test_live_plot_redraws_for_seconds_without_crashing(qtbot, window):
 
 
 def test_the_window_reads_and_writes_its_session(window, qtbot):
-    qtbot.waitUntil(lambda: window.runner is not None and window.runner.lab is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: window.runner is not None and window.runner.frames_emitted > 0, timeout=TIMEOUT)
     session = window.session
     assert session.explainer == "regression" and session.options["lr"] == 0.05
     window.controls.seed_box.setValue(11)

@@ -75,6 +75,16 @@ EXPLAINERS: tuple[Explainer, ...] = (
 )
 
 
+class LabFactory:
+    """Builds an explainer's lab (in the lab's own process); picklable, so it can be sent there."""
+
+    def __init__(self, explainer: Explainer):
+        self.explainer = explainer
+
+    def __call__(self, **kwargs):
+        return self.explainer.load_lab()(**kwargs)
+
+
 def get(explainer_id: str) -> Explainer:
     for explainer in EXPLAINERS:
         if explainer.id == explainer_id:

@@ -24,9 +24,11 @@ from visualizer.ui import i18n
 from visualizer.ui.controls import ControlStrip, icon
 from visualizer.ui.exporting import ExportActions
 from visualizer.ui.i18n import tr
-from visualizer.ui.lessons import Lessons
+from visualizer.ui.keys_help import KeysHelp
+from visualizer.ui.lessons import LessonActions, Lessons
 from visualizer.ui.presentation import Presentation
-from visualizer.ui.runner import LOADING, RUNNING, LabFactory, LabRunner, RunnerBinding
+from visualizer.core.registry import LabFactory
+from visualizer.ui.runner import LOADING, RUNNING, LabRunner, RunnerBinding, warm_up
 from visualizer.ui.settings import Settings
 from visualizer.ui.status import StatusLine
 from visualizer.ui.theme import theme_named
@@ -114,6 +116,10 @@ class MainWindow(QMainWindow):
         self.exports = ExportActions(self)
         self.presentation = Presentation(self)
         self.file_menu = bar.addMenu("")
+        self.lesson_actions = LessonActions(self)   # File → Open lesson… (lessons.py)
+        self.lesson_actions.add_to(self.file_menu)
+        self.addAction(self.lesson_actions.open_action)
+        self.file_menu.addSeparator()
         self.exports.add_to(self.file_menu)
         self.file_menu.addSeparator()
         self.quit_action = self.file_menu.addAction("")
@@ -125,6 +131,9 @@ class MainWindow(QMainWindow):
         self.view_menu = bar.addMenu("")
         self.presentation.add_to(self.view_menu)
         self.help_menu = bar.addMenu("")
+        self.keys_help = KeysHelp(self)             # F1: every key, collected from the actions
+        self.keys_help.add_to(self.help_menu)
+        self.addAction(self.keys_help.action)
         self.about_action = self.help_menu.addAction("")
         self.about_action.triggered.connect(self.about)
         # shortcuts work in fullscreen too, where the menu bar may be hidden
@@ -139,6 +148,8 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self._open_initial_now)
 
     def _open_initial_now(self) -> None:
+        if self.start_labs:
+            warm_up()  # the forkserver imports torch while the view is built
         if self.explainer is None:
             self.open_explainer(self.initial_explainer)
             self.retranslate()
@@ -205,11 +216,11 @@ class MainWindow(QMainWindow):
         self.speed_changed()
         runner.start()
 
-    def _stop_runner(self) -> None:
+    def _stop_runner(self, wait: bool = False) -> None:
         runner, self.runner = self.runner, None
         if runner is None:
             return
-        runner.stop(timeout=1.0)
+        runner.stop(timeout=1.0, wait=wait)  # the window goes on at once; the process ends ≤ 1 s
         self._lab_info = self._drawing = None  # they described the runner that is gone
         # signals already queued may still arrive: the binding ignores them, and it is deleted
         # only after them (deleteLater is processed after events posted before it)
@@ -253,10 +264,8 @@ class MainWindow(QMainWindow):
                                           {k: v for k, v in info["options"].items() if k in self.session.options_set})
             self.session.options.update(lab_values)
             self.options_panel.set_values(lab_values)
-        if not self._available_devices:
-            from visualizer.core.device import available_devices  # torch is imported by now
-
-            self._available_devices = available_devices()
+        if not self._available_devices and info.get("devices"):
+            self._available_devices = list(info["devices"])  # found by the lab's process: CUDA lives there
             self.controls.set_devices(self._available_devices)
         self._set_controls(self.runner.state)
 
@@ -347,6 +356,8 @@ class MainWindow(QMainWindow):
             menu.setTitle(tr(text))
         self.quit_action.setText(tr("Quit"))
         self.about_action.setText(tr("About visualizer"))
+        self.lesson_actions.retranslate()
+        self.keys_help.retranslate()
         self.exports.retranslate()
         self.presentation.retranslate()
         self.controls.retranslate()
@@ -376,7 +387,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self.settings.save(geometry=self.saveGeometry())
-        self._stop_runner()
+        self._stop_runner(wait=True)
         self.lessons.close()
         super().closeEvent(event)
 

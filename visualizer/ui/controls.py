@@ -42,6 +42,7 @@ class ControlStrip(QToolBar):
         self.seed_box.setRange(0, 2**31 - 1)
         self.seed_box.valueChanged.connect(window.set_seed)
         self.speed_box = QComboBox()
+        self._paced: tuple[int, int] | None = None   # a lesson's pace: (its index, the one to put back)
         self.speed_box.currentIndexChanged.connect(window.speed_changed)
         self.device_box = QComboBox()
         self.device_box.addItem("CPU", "cpu")
@@ -59,9 +60,36 @@ class ControlStrip(QToolBar):
         return SPEEDS[max(0, self.speed_box.currentIndex())][1]
 
     def prefer_speed(self, steps_per_second: float) -> None:
-        """Preselect the speed closest to what a lab reads best at (the user may change it)."""
-        index = min(range(1, len(SPEEDS)), key=lambda i: abs(SPEEDS[i][1] - steps_per_second))
+        """Preselect the speed closest to what a lab reads best at (the user may change it).
+        While a lesson step sets a pace, the preference is kept for when the pace is lifted."""
+        index = self._closest_speed(steps_per_second)
+        if self._paced is not None:
+            self._paced = (self._paced[0], index)
+            return
         self.speed_box.setCurrentIndex(index)
+
+    def set_pace(self, steps_per_second: float | None) -> None:
+        """A lesson step's pace: select the closest speed and keep it over a lab's preference;
+        None lifts it and puts back the speed from before (unless the user chose another)."""
+        paced = self._paced
+        if steps_per_second is None:
+            if paced is not None:
+                self._paced = None
+                if self.speed_box.currentIndex() == paced[0]:
+                    self.speed_box.setCurrentIndex(paced[1])
+            return
+        index = self._closest_speed(steps_per_second)
+        self._paced = (index, paced[1] if paced is not None else max(0, self.speed_box.currentIndex()))
+        self.speed_box.setCurrentIndex(index)
+
+    def pace(self) -> float | None:
+        """The speed a lesson step set (steps per second of the control), or None."""
+        paced = self._paced
+        return SPEEDS[paced[0]][1] if paced is not None else None
+
+    @staticmethod
+    def _closest_speed(steps_per_second: float) -> int:
+        return min(range(1, len(SPEEDS)), key=lambda i: abs(SPEEDS[i][1] - steps_per_second))
 
     def set_devices(self, names: list[str]) -> None:
         self.device_box.blockSignals(True)

@@ -1,139 +1,373 @@
-"""LabRunner: steps a Lab in a background thread and hands the UI only the latest Frame.
+"""LabRunner: runs a Lab in its own process and hands the window only the latest Frame.
 
-    runner = LabRunner(make_lab)      # make_lab(device=..., seed=..., **options) -> Lab
+    runner = LabRunner(make_lab)      # make_lab(device=..., seed=..., **options) -> Lab; picklable
     runner.frame_ready.connect(view_slot)   # a Frame, at most max_fps per second
     runner.start(); runner.play(); runner.pause(); runner.step_once()
     runner.set_params({"lr": 0.01}); runner.reset(seed=3); runner.set_device("cuda:0")
-    runner.stop()                     # joins the thread (≤ 1 s), safe to call twice
+    runner.request("get", "steps")    # a named query, answered between two steps (a Request)
+    runner.stop()                     # ends the process (≤ 1 s, killed if it must be)
 
-The worker is a plain Python thread: it builds the lab (so importing torch and loading models
-never blocks the window), then loops. Commands are queued and applied between two steps.
-A frame is snapshot and emitted only when the previous one has been drawn (the slot calls
-frame_consumed(seconds_it_took)) and the frame interval has passed, so painting never queues
-up and the model never waits on it. The interval is 1/max_fps, stretched while training so
-that drawing takes at most `ui_budget` of the time: drawing holds the GIL, and a heavy view
-redrawn at 30 Hz would otherwise halve the training it shows. Lab exceptions become `failed` messages; the thread keeps serving commands.
+The child (visualizer/core/worker.py, Qt-free) builds the lab, steps it and sends frames; this
+side only sends commands and reads messages, in a reader thread that re-emits them as Qt
+signals. Painting in the window and training in the child no longer share a GIL, so neither
+waits for the other; a child that crashes, is killed or hangs is reported in words and
+replaced on Reset, and the window never imports torch. Children fork from a forkserver that
+has imported torch already (`warm_up()` starts it right after the first paint).
 """
 
 from __future__ import annotations
 
-import queue
+import itertools
+import multiprocessing
+import os
+import signal
 import threading
 import time
-import traceback
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from visualizer.core.errors import ConfigError, TrainingHalted
+from visualizer.core import transport
+from visualizer.core.registry import LabFactory  # noqa: F401 - the window builds labs with it
+from visualizer.core.worker import ERROR, LOADING, PAUSED, READY, RUNNING, STOPPED, child_main, describe_error  # noqa: F401
 
-LOADING, READY, RUNNING, PAUSED, ERROR, STOPPED = "loading", "ready", "running", "paused", "error", "stopped"
+PRELOAD = ["numpy", "torch", "torch.optim", "torch._dynamo", "visualizer.core.worker", "visualizer.core.lab", "visualizer.core.options"]
+UNRESPONSIVE_AFTER = 10.0   # seconds without a word from a busy child: offer to stop it
+_context_lock = threading.Lock()
+_context = None
 
 
-def describe_error(exc: BaseException, doing: str) -> str:
-    """What failed, in words: the action, the error type and message, and where in the code."""
-    if isinstance(exc, (ConfigError, TrainingHalted)):
-        return str(exc)
-    where = ""
-    tb = traceback.extract_tb(exc.__traceback__)
-    if tb:
-        last = tb[-1]
-        where = f" (in {last.name}, {last.filename.rsplit('/', 1)[-1]}:{last.lineno})"
-    return f"{doing} failed: {type(exc).__name__}: {exc}{where}"
+def process_context():
+    """The multiprocessing context children start from: a forkserver that preloads torch (forks
+    in tens of ms), or spawn where there is none (Windows) or VISUALIZER_START_METHOD says so."""
+    global _context
+    with _context_lock:
+        if _context is None:
+            method = os.environ.get("VISUALIZER_START_METHOD") or (
+                "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
+            _context = multiprocessing.get_context(method)
+            if method == "forkserver":
+                _context.set_forkserver_preload(PRELOAD)
+        return _context
+
+
+def warm_up() -> None:
+    """Start the forkserver now (it imports torch in the background) so that the first
+    explainer's process forks from a warm one. Cheap here: it only launches the server."""
+    ctx = process_context()
+    if ctx.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
+
+
+def exit_message(exitcode: int | None) -> str:
+    """Why the child ended, in words."""
+    if exitcode is None:
+        return "The model process stopped answering and was ended."
+    if exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        why = {signal.SIGKILL: ", probably out of memory", signal.SIGSEGV: ", a crash in native code",
+               signal.SIGABRT: ", an abort in native code"}.get(-exitcode, "")
+        return f"The model process ended unexpectedly: signal {-exitcode} ({name}){why}. Reset starts a new one."
+    return f"The model process ended unexpectedly with exit code {exitcode}. Reset starts a new one."
+
+
+class Request:
+    """The answer to a named request, once the child has given it."""
+
+    def __init__(self, what: str):
+        self.what = what
+        self.ok: bool | None = None
+        self.value: Any = None
+        self._event = threading.Event()
+
+    @property
+    def done(self) -> bool:
+        return self._event.is_set()
+
+    def _settle(self, ok: bool, value: Any) -> None:
+        self.ok, self.value = ok, value
+        self._event.set()
+
+    def result(self, timeout: float | None = 10.0):
+        """The value (waits up to `timeout` s); RuntimeError with the child's message if it failed."""
+        if not self._event.wait(timeout):
+            raise TimeoutError(f"no answer to {self.what!r} within {timeout} s")
+        if not self.ok:
+            raise RuntimeError(self.value)
+        return self.value
 
 
 class LabRunner(QObject):
     frame_ready = Signal(object)    # Frame
     state_changed = Signal(str)     # one of LOADING, READY, RUNNING, PAUSED, ERROR, STOPPED
     failed = Signal(str)            # a message in words
-    lab_ready = Signal(object)      # {"device", "continuous", "options", "preferred_speed"}
+    lab_ready = Signal(object)      # {"device", "continuous", "options", "preferred_speed", "devices", "steps"}
 
     def __init__(self, make_lab: Callable[..., Any], *, device: str = "cpu", seed: int = 0,
-                 options: dict | None = None, max_fps: float = 30.0, torch_threads: int | None = 1,
+                 options: dict | None = None, max_fps: float = 30.0, threads: int | None = None,
                  ui_budget: float = 0.2, name: str = "lab"):
         super().__init__()
         self._make_lab = make_lab
         self._device = device
         self._seed = seed
         self._options = dict(options or {})
-        self._min_frame_interval = 1.0 / max_fps
+        self._max_fps = max_fps
         self._ui_budget = ui_budget
-        self._ui_cost = 0.0          # smoothed seconds the UI spends on one frame
-        self._torch_threads = torch_threads
+        self._threads = threads
         self._name = name
-        self._commands: queue.SimpleQueue = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
-        self._frame_pending = False  # a frame is on its way to / being drawn by the UI
-        self._dirty = False          # the lab changed since the last emitted frame
-        self._playing = False
-        self._step_interval = 0.0    # seconds between steps (slow motion); 0 = full speed
-        self.lab = None
+        self._speed: float = 0.0
+        self._send_lock = threading.Lock()
+        self._requests: dict[int, Request] = {}
+        self._ids = itertools.count(1)
+        self._process = None
+        self._conn = None
+        self._reader: threading.Thread | None = None
+        self._stopping = False
+        self._busy_since: float | None = None    # a command was sent and not yet answered
+        self._last_heard = time.perf_counter()
         self.state = LOADING
-        self.steps_done = 0          # steps taken by this runner (for steps/s)
+        self.continuous = False
+        self.lab_steps = 0           # the lab's own step counter, as last reported
+        self.steps_done = 0          # steps taken by this process (for steps/s)
         self.frames_emitted = 0
+        self.exit_code: int | None = None
+        self.child_pid: int | None = None
         self._rate_window: list[tuple[float, int]] = []
 
-    # ---- commands (any thread) ---------------------------------------------------------------
+    # ---- the child process ---------------------------------------------------------------------
     def start(self) -> None:
-        if self._thread is not None:
+        if self._reader is not None:
             return
-        self._thread = threading.Thread(target=self._run, name=f"visualizer-{self._name}-worker", daemon=True)
-        self._thread.start()
+        self._stopping = False
+        self.exit_code = None
+        self.state = LOADING
+        ctx = process_context()
+        self._conn, child_conn = ctx.Pipe(duplex=True)
+        self._process = ctx.Process(
+            target=child_main, name=f"visualizer-{self._name}",
+            args=(child_conn, self._make_lab, self._device, self._seed, dict(self._options), self._max_fps,
+                  self._ui_budget, self._threads, self._name, os.getpid()),
+            daemon=True)
+        if self._speed:
+            self._send("speed", self._speed)
+        self._reader = threading.Thread(target=self._serve, args=(self._process, self._conn, child_conn),
+                                        name=f"visualizer-{self._name}-reader", daemon=True)
+        self._reader.start()
 
+    def _serve(self, process, conn, child_conn) -> None:
+        """The reader thread: start the process (waits for the forkserver off the GUI thread),
+        then turn its messages into signals until it ends."""
+        try:
+            process.start()
+        except Exception as exc:  # noqa: BLE001
+            child_conn.close()
+            self._set_state(ERROR)
+            self.failed.emit(describe_error(exc, f"Starting the {self._name} process"))
+            return
+        self.child_pid = process.pid
+        child_conn.close()   # ours; the child has its own: EOF now means the child is gone
+        self._last_heard = time.perf_counter()
+        while True:
+            try:
+                message = conn.recv()
+            except (EOFError, OSError):
+                break
+            except Exception as exc:  # noqa: BLE001 - a message that cannot be read
+                self.failed.emit(describe_error(exc, f"Reading the {self._name} process's message"))
+                continue
+            self._last_heard = time.perf_counter()
+            self._dispatch(message)
+        process.join(1.0)
+        if process.is_alive():
+            process.kill()
+            process.join(1.0)
+        self.exit_code = process.exitcode
+        transport.unlink_segments(os.getpid(), process.pid)
+        for request in list(self._requests.values()):
+            request._settle(False, "the model process ended")
+        self._requests.clear()
+        if self._stopping:
+            self._set_state(STOPPED)
+        else:
+            self._set_state(ERROR)
+            self.failed.emit(exit_message(self.exit_code))
+
+    def _dispatch(self, message: tuple) -> None:
+        kind = message[0]
+        if kind == "frame":
+            try:
+                frame = transport.decode(message[1])
+            except Exception as exc:  # noqa: BLE001
+                self.failed.emit(describe_error(exc, "Receiving a frame"))
+                self._send("consumed", None)
+                return
+            self.lab_steps = frame.step
+            self.frames_emitted += 1
+            self.frame_ready.emit(frame)
+        elif kind == "steps":
+            self.lab_steps, self.steps_done = message[1], message[2]
+            self._busy_since = None
+        elif kind == "state":
+            self._busy_since = None
+            self._set_state(message[1])
+        elif kind == "failed":
+            self._busy_since = None
+            self.failed.emit(message[1])
+        elif kind == "lab_ready":
+            info = message[1]
+            self.continuous = bool(info.get("continuous"))
+            self.lab_steps = info.get("steps", 0)
+            self._options.update(info.get("options", {}))
+            self.lab_ready.emit(info)
+        elif kind == "reply":
+            _, request_id, ok, value = message
+            self._busy_since = None
+            request = self._requests.pop(request_id, None)
+            if request is not None:
+                request._settle(ok, value)
+
+    def _set_state(self, state: str) -> None:
+        if state != self.state:
+            self.state = state
+            self.state_changed.emit(state)
+
+    def _send(self, *message, busy: bool = False) -> bool:
+        with self._send_lock:
+            if self._conn is None:
+                return False
+            try:
+                self._conn.send(message)
+            except (BrokenPipeError, EOFError, OSError):
+                return False
+        if busy and self._busy_since is None:
+            self._busy_since = time.perf_counter()
+        return True
+
+    # ---- commands (any thread) -----------------------------------------------------------------
     def play(self) -> None:
-        self._commands.put(("play", None))
+        self._send("play", busy=True)
 
     def pause(self) -> None:
-        self._commands.put(("pause", None))
+        self._send("pause", busy=True)
 
     def step_once(self) -> None:
-        self._commands.put(("step", None))
+        self._send("step", busy=True)
 
     def reset(self, seed: int | None = None) -> None:
-        self._commands.put(("reset", seed))
+        """Reset the lab with `seed`; a child that has died or stopped answering is replaced by a
+        fresh one with the current options."""
+        if seed is not None:
+            self._seed = int(seed)
+        if self.needs_restart():
+            self.restart()
+        else:
+            self._send("reset", seed, busy=True)
 
     def set_params(self, values: dict) -> None:
-        self._commands.put(("params", dict(values)))
+        self._options.update(values)
+        if self.needs_restart():
+            self.restart()
+        else:
+            self._send("params", dict(values), busy=True)
 
     def set_device(self, device: str) -> None:
-        self._commands.put(("device", device))
+        self._device = device
+        if self.needs_restart():
+            self.restart()
+        else:
+            self._send("device", device, busy=True)
 
     def set_speed(self, steps_per_second: float | None) -> None:
         """None or 0 = as fast as possible; otherwise at most this many steps per second."""
-        self._commands.put(("speed", 0.0 if not steps_per_second else 1.0 / steps_per_second))
+        self._speed = 0.0 if not steps_per_second else 1.0 / steps_per_second
+        self._send("speed", self._speed)
 
-    def call(self, fn: Callable[[Any], Any]) -> None:
-        """Run fn(lab) in the worker between two steps (for tests and one-off queries)."""
-        self._commands.put(("call", fn))
+    def set_ui_budget(self, share: float) -> None:
+        """The most of the window's time drawing may take while training (0: no pacing)."""
+        self._ui_budget = share
+        self._send("budget", share)
+
+    def request(self, what: str, *args) -> Request:
+        """A named query answered by the child between two steps, in order with the commands:
+        ("get", "steps"), ("get", "options.lr"), ("call", "method", arg...), ("devices",),
+        ("modules", name...), ("pid",)."""
+        request = Request(what)
+        request_id = next(self._ids)
+        self._requests[request_id] = request
+        if not self._send("request", request_id, what, args, busy=True):
+            self._requests.pop(request_id, None)
+            request._settle(False, "the model process is not running")
+        return request
+
+    def ask(self, what: str, *args, timeout: float = 10.0):
+        """request(...).result(timeout): for tests and scripts, not for the GUI thread's hot path."""
+        return self.request(what, *args).result(timeout)
 
     def frame_consumed(self, cost: float | None = None) -> None:
-        """The UI drew the last frame (in `cost` seconds): the worker may send the next one."""
-        if cost is not None and self._playing:  # only streamed frames: a page build is no guide
-            cost = min(cost, 0.1)  # one slow frame (a page switch) must not stall the view for long
-            self._ui_cost = cost if not self._ui_cost else 0.7 * self._ui_cost + 0.3 * cost
-        self._frame_pending = False
-        if self._dirty:
-            self._commands.put(("wake", None))
+        """The window drew the last frame (in `cost` seconds): the child may send the next one."""
+        self._send("consumed", cost)
 
-    def stop(self, timeout: float = 1.0) -> bool:
-        """Stop the worker; True if it finished within `timeout` seconds."""
-        self._stop.set()
-        self._commands.put(("stop", None))
-        if self._thread is not None:
-            self._thread.join(timeout)
-            alive = self._thread.is_alive()
-            if not alive:
-                self._thread = None
-            return not alive
-        return True
+    # ---- ending ----------------------------------------------------------------------------------
+    def stop(self, timeout: float = 1.0, wait: bool = True) -> bool:
+        """End the child: asked first, then terminated, then killed, within about `timeout` s.
+        With wait=False this returns at once and a short-lived thread finishes the job."""
+        self._stopping = True
+        self._send("stop")
+        if not wait:
+            threading.Thread(target=self._finish, args=(timeout,), name=f"visualizer-{self._name}-stopper",
+                             daemon=True).start()
+            return True
+        return self._finish(timeout)
+
+    def _finish(self, timeout: float) -> bool:
+        process, reader = self._process, self._reader
+        if reader is None:
+            return True
+        deadline = time.perf_counter() + timeout
+        reader.join(max(0.0, 0.4 * timeout))
+        if reader.is_alive() and process is not None and process.pid is not None and process.is_alive():
+            process.terminate()
+            reader.join(max(0.0, 0.3 * timeout))
+        if reader.is_alive() and process is not None and process.pid is not None and process.is_alive():
+            process.kill()
+        reader.join(max(0.05, deadline - time.perf_counter()))
+        alive = reader.is_alive()
+        if not alive:
+            with self._send_lock:
+                if self._conn is not None:
+                    self._conn.close()
+                    self._conn = None
+            if self._reader is reader:
+                self._reader = None
+        return not alive
+
+    def restart(self) -> None:
+        """Replace the child by a fresh one with the current device, seed and options."""
+        self.stop(timeout=1.0)
+        self._busy_since = None
+        self.start()
+
+    def needs_restart(self) -> bool:
+        return (self._reader is not None and not self._reader.is_alive()) or (
+            self.exit_code is not None and not self._stopping) or self.unresponsive_for() >= UNRESPONSIVE_AFTER
+
+    def unresponsive_for(self) -> float:
+        """Seconds a command has gone unanswered while the child said nothing (0 if none)."""
+        if self._busy_since is None:
+            return 0.0
+        return time.perf_counter() - max(self._busy_since, self._last_heard)
 
     def is_alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._process is not None and self._process.pid is not None and self._process.is_alive()
 
     @property
     def playing(self) -> bool:
-        return self._playing
+        return self.state == RUNNING
 
     def steps_per_second(self) -> float:
         """Steps per second over the last ~2 s (0 when idle)."""
@@ -143,174 +377,6 @@ class LabRunner(QObject):
         self._rate_window = window[-64:]
         (t0, n0), (t1, n1) = window[0], window[-1]
         return (n1 - n0) / (t1 - t0) if t1 - t0 > 0.2 else 0.0
-
-    # ---- the worker --------------------------------------------------------------------------
-    def _set_state(self, state: str) -> None:
-        if state != self.state:
-            self.state = state
-            self.state_changed.emit(state)
-
-    def _fail(self, exc: BaseException, doing: str) -> None:
-        self._playing = False
-        if isinstance(exc, TrainingHalted):
-            self._set_state(PAUSED)
-        else:
-            self._set_state(ERROR if self.lab is None else PAUSED)
-        self.failed.emit(describe_error(exc, doing))
-
-    def _build(self) -> bool:
-        self._set_state(LOADING)
-        try:
-            lab = self._make_lab(device=self._device, seed=self._seed, **self._options)
-        except Exception as exc:  # noqa: BLE001 - shown to the user, the app keeps running
-            self._fail(exc, f"Starting the {self._name} lab")
-            return False
-        self.lab = lab
-        self._dirty = True
-        self.lab_ready.emit(self._lab_info())
-        self._set_state(PAUSED if lab.continuous else READY)
-        return True
-
-    def _lab_info(self) -> dict:
-        lab = self.lab
-        return {"device": lab.device_label(), "continuous": lab.continuous, "options": dict(lab.options),
-                "preferred_speed": lab.preferred_speed}
-
-    def _run(self) -> None:
-        if self._torch_threads:
-            from visualizer.core.device import limit_torch_threads
-
-            limit_torch_threads(self._torch_threads)
-        self._build()
-        last_emit = 0.0
-        next_step_at = 0.0
-        while not self._stop.is_set():
-            can_step = self._playing and self.lab is not None and self.lab.continuous
-            wait = None
-            if can_step and self._step_interval:
-                wait = max(0.0, next_step_at - time.perf_counter())
-            elif not can_step and self._dirty:
-                wait = None if self._frame_pending else max(0.0, last_emit + self._frame_interval() - time.perf_counter())
-            try:
-                if can_step and not wait:
-                    command = self._commands.get_nowait()
-                else:
-                    command = self._commands.get(timeout=wait) if wait is not None else self._commands.get()
-            except queue.Empty:
-                command = None
-            if command is not None:
-                self._handle(*command)
-                continue  # drain every queued command before the next step
-            if self._stop.is_set():
-                break
-            if self._playing and self.lab is not None and self.lab.continuous:
-                if self._step_interval:
-                    if time.perf_counter() < next_step_at:
-                        continue
-                    next_step_at = time.perf_counter() + self._step_interval
-                self._step()
-            now = time.perf_counter()
-            if self._dirty and not self._frame_pending and now - last_emit >= self._frame_interval():
-                self._emit()
-                last_emit = now
-        self._playing = False
-        self._set_state(STOPPED)
-
-    def _frame_interval(self) -> float:
-        """Seconds between frames: 1/max_fps, or longer while playing if drawing is slow."""
-        if self._playing and self._ui_budget and self._ui_cost:
-            return max(self._min_frame_interval, self._ui_cost / self._ui_budget)
-        return self._min_frame_interval
-
-    def _step(self) -> None:
-        try:
-            self.lab.step()
-        except Exception as exc:  # noqa: BLE001
-            self._dirty = True
-            self._fail(exc, f"Step {self.lab.steps + 1} of the {self._name} lab")
-            return
-        self.steps_done += 1
-        self._dirty = True
-
-    def _emit(self) -> None:
-        try:
-            frame = self.lab.snapshot()
-        except Exception as exc:  # noqa: BLE001
-            self._dirty = False
-            self._fail(exc, f"Reading the {self._name} lab's state")
-            return
-        self._dirty = False
-        self._frame_pending = True
-        self.frames_emitted += 1
-        self.frame_ready.emit(frame)
-
-    def _handle(self, name: str, arg: Any) -> None:
-        if name == "stop":
-            self._stop.set()
-            return
-        if name == "wake":
-            return
-        if name == "speed":
-            self._step_interval = arg
-            return
-        if self.lab is None:
-            if name in ("reset", "params", "device"):
-                # the lab could not be built: retry with what was asked
-                if name == "reset" and arg is not None:
-                    self._seed = int(arg)
-                elif name == "params":
-                    self._options.update(arg)
-                elif name == "device":
-                    self._device = arg
-                self._build()
-            return
-        try:
-            if name == "play":
-                if self.lab.continuous:
-                    self._playing = True
-                    self._set_state(RUNNING)
-            elif name == "pause":
-                self._playing = False
-                self._set_state(PAUSED if self.lab.continuous else READY)
-            elif name == "step":
-                self._playing = False
-                if self.lab.continuous:
-                    self._set_state(PAUSED)
-                    self._step()
-            elif name == "reset":
-                if arg is not None:
-                    self._seed = int(arg)
-                self.lab.reset(self._seed)
-                self._dirty = True
-                self._announce()
-            elif name == "params":
-                self.lab.set_params(arg)
-                self._options.update(arg)
-                self._dirty = True
-                self._announce()
-            elif name == "device":
-                from visualizer.core.device import resolve_device
-
-                self.lab.device = resolve_device(arg)
-                self._device = arg
-                self.lab.reset(self.lab.seed)
-                self._dirty = True
-                self._announce()
-            elif name == "call":
-                arg(self.lab)
-                self._dirty = True
-        except Exception as exc:  # noqa: BLE001
-            self._fail(exc, {"reset": "Reset", "params": "Changing options", "device": "Changing device",
-                             "call": "A lab call"}.get(name, name))
-
-    def _announce(self) -> None:
-        """Tell the UI what the (re)built lab is: its device, whether it trains, its options."""
-        self.lab_ready.emit(self._lab_info())
-        if not self.lab.continuous:
-            self._playing = False
-            self._set_state(READY)
-        elif not self._playing:
-            self._set_state(PAUSED)
 
 
 class RunnerBinding(QObject):
@@ -349,13 +415,3 @@ class RunnerBinding(QObject):
     def lab_ready(self, info: dict) -> None:
         if self._current():
             self.window._on_lab_ready(info)
-
-
-class LabFactory:
-    """Builds an explainer's lab in the worker thread: importing torch never blocks the window."""
-
-    def __init__(self, explainer):
-        self.explainer = explainer
-
-    def __call__(self, **kwargs):
-        return self.explainer.load_lab()(**kwargs)

@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QLabel
 
 from visualizer.ui.i18n import tr
-from visualizer.ui.runner import ERROR, LOADING, PAUSED, READY, RUNNING, STOPPED
+from visualizer.ui.runner import ERROR, LOADING, PAUSED, READY, RUNNING, STOPPED, UNRESPONSIVE_AFTER
 
 STATE_TEXT = {LOADING: "Loading…", READY: "Ready", RUNNING: "Running", PAUSED: "Paused", ERROR: "Error",
               STOPPED: "Stopped"}
@@ -47,7 +47,11 @@ class StatusLine(QObject):
         if runner.state == RUNNING:
             self.rate.setText(tr("{rate:.0f} steps/s · {fps:.0f} fps").format(
                 rate=runner.steps_per_second(), fps=self._fps))
-        elif runner.lab is None or not runner.lab.continuous:
+        elif not runner.continuous:
             self.rate.setText("")
         else:
-            self.rate.setText(tr("step {n}").format(n=getattr(runner.lab, "steps", 0)))
+            self.rate.setText(tr("step {n}").format(n=runner.lab_steps))
+        silent = runner.unresponsive_for()
+        if silent >= UNRESPONSIVE_AFTER:
+            self.window.show_error(tr("The model has not answered for {s:.0f} s: a step may hang. "
+                                      "Reset ends its process and starts a new one.").format(s=silent))

@@ -12,10 +12,12 @@ from visualizer.ui.fonts import font
 
 class LessonPanel(QWidget):
     step_changed = Signal(int)  # the index of the step now shown (its state should be applied)
+    lesson_changed = Signal()   # another lesson (or none) is shown; a presenter view re-reads it
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.lesson: Lesson | None = None
+        self.problem = ""   # why there is no lesson (a broken file), in words
         self.index = 0
         self.scale = 1.0
         layout = QVBoxLayout(self)
@@ -46,10 +48,18 @@ class LessonPanel(QWidget):
         self.apply_font_scale(1.0)
         self.set_lesson(None)
 
-    def set_lesson(self, lesson: Lesson | None, index: int = 0) -> None:
+    def set_lesson(self, lesson: Lesson | None, index: int = 0, problem: str = "") -> None:
+        """Show `lesson` at step `index`; with no lesson, `problem` says why (a broken file)."""
         self.lesson = lesson
+        self.problem = "" if lesson is not None else problem
         self.index = max(0, min(index, len(lesson.steps) - 1)) if lesson else 0
         self._show()
+        self.lesson_changed.emit()
+
+    @property
+    def step(self):
+        """The step shown, or None."""
+        return self.lesson.steps[self.index] if self.lesson is not None else None
 
     def go_to(self, index: int) -> None:
         if self.lesson is None or not 0 <= index < len(self.lesson.steps):
@@ -68,8 +78,12 @@ class LessonPanel(QWidget):
         self.retranslate()
         if self.lesson is None:
             self.lesson_title.setText("")
-            self.step_title.setText(tr("No lesson for this explainer yet"))
-            self.text.setMarkdown("")
+            if self.problem:
+                self.step_title.setText(tr("The lesson cannot be shown"))
+                self.text.setPlainText(self.problem)
+            else:
+                self.step_title.setText(tr("No lesson for this explainer yet"))
+                self.text.setMarkdown("")
             return
         step = self.lesson.steps[self.index]
         self.lesson_title.setText(self.lesson.title)

@@ -1,0 +1,334 @@
+"""The lab's own process: it builds a Lab, steps it, and sends Frames to the window. Qt-free.
+
+The window (visualizer/ui/runner.py) starts `child_main` in a child process and talks to it over
+one multiprocessing Pipe:
+
+    window → child   ("play",) ("pause",) ("step",) ("reset", seed) ("params", {...})
+                     ("device", name) ("speed", seconds_between_steps) ("budget", share)
+                     ("consumed", seconds)
+                     ("request", id, name, args) ("stop",)
+    child → window   ("state", s) ("failed", message) ("lab_ready", info) ("frame", payload)
+                     ("steps", lab_steps, steps_done) ("reply", id, ok, value)
+
+A frame is sent only when the previous one has been drawn ("consumed") and the frame interval
+has passed, so drawing never queues up and the model never waits on it; while training, the
+interval stretches so that drawing takes at most `ui_budget` of the window's time.
+Requests are named queries ("get", "call", "devices", "modules"), never closures: a closure
+cannot cross a process boundary. Lab exceptions become "failed" messages; the loop goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+import traceback
+from typing import Any
+
+from visualizer.core import transport
+from visualizer.core.errors import ConfigError, TrainingHalted
+
+LOADING, READY, RUNNING, PAUSED, ERROR, STOPPED = "loading", "ready", "running", "paused", "error", "stopped"
+HEARTBEAT = 0.25   # seconds between ("steps", ...) messages while training: the window's sign of life
+
+
+def describe_error(exc: BaseException, doing: str) -> str:
+    """What failed, in words: the action, the error type and message, and where in the code."""
+    if isinstance(exc, (ConfigError, TrainingHalted)):
+        return str(exc)
+    where = ""
+    tb = traceback.extract_tb(exc.__traceback__)
+    if tb:
+        last = tb[-1]
+        where = f" (in {last.name}, {last.filename.rsplit('/', 1)[-1]}:{last.lineno})"
+    return f"{doing} failed: {type(exc).__name__}: {exc}{where}"
+
+
+def default_threads() -> int:
+    """Every core but the one the window needs, at least one."""
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
+def die_with_parent() -> None:
+    """Linux: the kernel kills this process when its parent (the forkserver, which itself ends
+    with the window) dies, even while a step is inside torch."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def child_main(conn, make_lab, device: str, seed: int, options: dict, max_fps: float,
+               ui_budget: float, threads: int | None, name: str, window_pid: int) -> None:
+    """The child process's whole life: serve one lab until told to stop or the window is gone."""
+    die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in a terminal is the window's to handle
+    loop = LabLoop(conn, make_lab, device=device, seed=seed, options=options, max_fps=max_fps,
+                   ui_budget=ui_budget, threads=threads, name=name, window_pid=window_pid)
+    try:
+        loop.run()
+    finally:
+        transport.unlink_segments(window_pid, os.getpid())
+
+
+class LabLoop:
+    def __init__(self, conn, make_lab, *, device: str, seed: int, options: dict, max_fps: float,
+                 ui_budget: float, threads: int | None, name: str, window_pid: int):
+        self.conn = conn
+        self._make_lab = make_lab
+        self._device = device
+        self._seed = seed
+        self._options = dict(options)
+        self._min_frame_interval = 1.0 / max_fps
+        self._ui_budget = ui_budget
+        self._threads = threads
+        self._name = name
+        self._frames = transport.FrameSender(window_pid)
+        self._ui_cost = 0.0          # smoothed seconds the window spends on one frame
+        self._frame_pending = False  # a frame is on its way to / being drawn by the window
+        self._dirty = False          # the lab changed since the last frame sent
+        self._playing = False
+        self._step_interval = 0.0    # seconds between steps (slow motion); 0 = full speed
+        self._stop = False
+        self._last_heartbeat = 0.0
+        self.lab = None
+        self.state = LOADING
+        self.steps_done = 0
+
+    # ---- talking to the window -----------------------------------------------------------------
+    def _send(self, *message) -> None:
+        try:
+            self.conn.send(message)
+        except (BrokenPipeError, EOFError, OSError):
+            self._stop = True  # the window is gone
+
+    def _set_state(self, state: str) -> None:
+        if state != self.state:
+            self.state = state
+            self._send("state", state)
+
+    def _fail(self, exc: BaseException, doing: str) -> None:
+        self._playing = False
+        if isinstance(exc, TrainingHalted):
+            self._set_state(PAUSED)
+        else:
+            self._set_state(ERROR if self.lab is None else PAUSED)
+        self._send("failed", describe_error(exc, doing))
+
+    def _heartbeat(self, force: bool = False) -> None:
+        now = time.perf_counter()
+        if force or now - self._last_heartbeat >= HEARTBEAT:
+            self._last_heartbeat = now
+            self._send("steps", getattr(self.lab, "steps", 0), self.steps_done)
+
+    # ---- the loop ------------------------------------------------------------------------------
+    def run(self) -> None:
+        from visualizer.core.device import limit_torch_threads
+
+        limit_torch_threads(self._threads or default_threads())
+        self._build()
+        last_emit = 0.0
+        next_step_at = 0.0
+        while not self._stop:
+            can_step = self._playing and self.lab is not None and self.lab.continuous
+            wait: float | None = None
+            if can_step and self._step_interval:
+                wait = max(0.0, next_step_at - time.perf_counter())
+            elif can_step:
+                wait = 0.0
+            elif self._dirty and not self._frame_pending:
+                wait = max(0.0, last_emit + self._frame_interval() - time.perf_counter())
+            try:
+                ready = self.conn.poll(wait)
+                command = self.conn.recv() if ready else None
+            except (EOFError, OSError):
+                break  # the window is gone
+            if command is not None:
+                self._handle(*command)
+                continue  # drain every queued command before the next step
+            if self._stop:
+                break
+            if self._playing and self.lab is not None and self.lab.continuous:
+                if self._step_interval:
+                    if time.perf_counter() < next_step_at:
+                        continue
+                    next_step_at = time.perf_counter() + self._step_interval
+                self._step()
+                self._heartbeat()
+            now = time.perf_counter()
+            if self._dirty and not self._frame_pending and now - last_emit >= self._frame_interval():
+                self._emit()
+                last_emit = now
+        self._playing = False
+        self._set_state(STOPPED)
+
+    def _frame_interval(self) -> float:
+        """Seconds between frames: 1/max_fps, or longer while playing if drawing is slow."""
+        if self._playing and self._ui_budget and self._ui_cost:
+            return max(self._min_frame_interval, self._ui_cost / self._ui_budget)
+        return self._min_frame_interval
+
+    def _build(self) -> bool:
+        self._set_state(LOADING)
+        try:
+            lab = self._make_lab(device=self._device, seed=self._seed, **self._options)
+        except Exception as exc:  # noqa: BLE001 - reported to the window, the process goes on
+            self._fail(exc, f"Starting the {self._name} lab")
+            return False
+        self.lab = lab
+        self._dirty = True
+        self._announce(first=True)
+        return True
+
+    def _lab_info(self) -> dict:
+        from visualizer.core.device import available_devices
+
+        lab = self.lab
+        return {"device": lab.device_label(), "continuous": lab.continuous, "options": dict(lab.options),
+                "preferred_speed": lab.preferred_speed, "devices": available_devices(), "steps": lab.steps}
+
+    def _announce(self, first: bool = False) -> None:
+        """Tell the window what the (re)built lab is: its device, whether it trains, its options."""
+        self._send("lab_ready", self._lab_info())
+        if not self.lab.continuous:
+            self._playing = False
+            self._set_state(READY)
+        elif first or not self._playing:
+            self._set_state(PAUSED)
+        self._heartbeat(force=True)
+
+    def _step(self) -> None:
+        try:
+            self.lab.step()
+        except Exception as exc:  # noqa: BLE001
+            self._dirty = True
+            self._fail(exc, f"Step {self.lab.steps + 1} of the {self._name} lab")
+            self._heartbeat(force=True)
+            return
+        self.steps_done += 1
+        self._dirty = True
+
+    def _emit(self) -> None:
+        try:
+            frame = self.lab.snapshot()
+        except Exception as exc:  # noqa: BLE001
+            self._dirty = False
+            self._fail(exc, f"Reading the {self._name} lab's state")
+            return
+        self._dirty = False
+        self._frame_pending = True
+        try:
+            payload = self._frames.encode(frame)
+        except Exception as exc:  # noqa: BLE001 - e.g. no room left in shared memory
+            self._frame_pending = False
+            self._fail(exc, f"Sending the {self._name} lab's frame")
+            return
+        self._send("frame", payload)
+        self._heartbeat(force=True)
+
+    def _handle(self, name: str, *args: Any) -> None:
+        arg = args[0] if args else None
+        if name == "stop":
+            self._stop = True
+            return
+        if name == "consumed":
+            if arg is not None and self._playing:  # only streamed frames: a page build is no guide
+                cost = min(float(arg), 0.1)  # one slow frame (a page switch) must not stall the view
+                self._ui_cost = cost if not self._ui_cost else 0.7 * self._ui_cost + 0.3 * cost
+            self._frame_pending = False
+            return
+        if name == "speed":
+            self._step_interval = arg
+            return
+        if name == "budget":
+            self._ui_budget = arg
+            return
+        if name == "request":
+            self._answer(*args)
+            return
+        if self.lab is None:
+            if name in ("reset", "params", "device"):
+                # the lab could not be built: retry with what was asked
+                if name == "reset" and arg is not None:
+                    self._seed = int(arg)
+                elif name == "params":
+                    self._options.update(arg)
+                elif name == "device":
+                    self._device = arg
+                self._build()
+            return
+        try:
+            if name == "play":
+                if self.lab.continuous:
+                    self._playing = True
+                    self._set_state(RUNNING)
+            elif name == "pause":
+                self._playing = False
+                self._set_state(PAUSED if self.lab.continuous else READY)
+                self._heartbeat(force=True)
+            elif name == "step":
+                self._playing = False
+                if self.lab.continuous:
+                    self._set_state(PAUSED)
+                    self._step()
+                    self._heartbeat(force=True)
+            elif name == "reset":
+                if arg is not None:
+                    self._seed = int(arg)
+                self.lab.reset(self._seed)
+                self._dirty = True
+                self._announce()
+            elif name == "params":
+                self.lab.set_params(arg)
+                self._options.update(arg)
+                self._dirty = True
+                self._announce()
+            elif name == "device":
+                from visualizer.core.device import resolve_device
+
+                self.lab.device = resolve_device(arg)
+                self._device = arg
+                self.lab.reset(self.lab.seed)
+                self._dirty = True
+                self._announce()
+        except Exception as exc:  # noqa: BLE001
+            self._fail(exc, {"reset": "Reset", "params": "Changing options", "device": "Changing device"}.get(name, name))
+
+    # ---- named requests ------------------------------------------------------------------------
+    def _answer(self, request_id: int, what: str, args: tuple) -> None:
+        try:
+            value = self._query(what, args)
+        except Exception as exc:  # noqa: BLE001 - the asker gets the error in words
+            self._send("reply", request_id, False, describe_error(exc, f"The request {what!r}"))
+            return
+        self._send("reply", request_id, True, transport.plain(value))
+
+    def _query(self, what: str, args: tuple):
+        if what == "devices":
+            from visualizer.core.device import available_devices
+
+            return available_devices()
+        if what == "modules":  # which of these modules this process has imported
+            return sorted(m for m in args if m in sys.modules)
+        if what == "pid":
+            return os.getpid()
+        if self.lab is None:
+            raise RuntimeError("the lab is not built")
+        if what == "get":     # an attribute path: "steps", "options.lr", "losses"
+            value: Any = self.lab
+            for part in args[0].split("."):
+                value = value[part] if isinstance(value, dict) else getattr(value, part)
+            return value
+        if what == "call":    # a method of the lab, by name, with plain arguments
+            method, *rest = args
+            if method.startswith("_"):
+                raise ValueError(f"{method!r} is private")
+            result = getattr(self.lab, method)(*rest)
+            self._dirty = True
+            return result
+        raise ValueError(f"unknown request {what!r}")
