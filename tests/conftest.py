@@ -30,3 +30,14 @@ def _no_leaked_threads():
             leaked.append(thread.name)
     if leaked:
         pytest.fail(f"test left threads running: {leaked}")
+
+
+@pytest.fixture
+def one_torch_thread():
+    """Small models train fastest on one torch thread (and the lab's process on 2 cores uses one)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -97,6 +97,101 @@ class Lab:
                 if o.role == "live":
                     self.apply_live(o.name, self.options[o.name])
 
+    # ---- state: what a session file keeps (visualizer/core/state.py, core/session_file.py) ----
+    STATE_VERSION: ClassVar[int] = 1
+
+    def state_parts(self) -> dict:
+        """The lab's stateful objects by name: nn.Modules, optimizers, torch.Generators it owns,
+        and objects with state_dict / check_state / load_state_dict (curve histories). Static
+        labs (everything follows from the options and the seed) keep the default: none."""
+        return {}
+
+    def extra_state(self) -> dict:
+        """Other values needed to continue (counters, events, positions): tensors, arrays or JSON."""
+        return {}
+
+    def check_extra_state(self, extra: dict) -> None:
+        """Raise core.state.StateError if `extra` does not fit this lab; change nothing."""
+
+    def load_extra_state(self, extra: dict) -> None:
+        """Apply what check_extra_state accepted."""
+
+    def user_files(self) -> dict[str, str]:
+        """{option: path} of the user's own files this lab was built from (a corpus, a graph
+        file, a CSV of points): a session file keeps copies of them."""
+        return {}
+
+    def state_dict(self) -> dict:
+        """Everything needed to show the same frame and continue the same run bit for bit: the
+        step counter, the seed and the options it was built from, the process-wide random
+        generators (torch CPU and the lab's CUDA device, numpy's global, Python's `random`),
+        state_parts() and extra_state(). Leaves are tensors, numpy arrays or JSON values
+        (core.state.flatten splits them for safetensors + JSON)."""
+        from visualizer.core import state as st
+
+        return {"lab": type(self).__name__, "version": self.STATE_VERSION, "steps": int(self.steps),
+                "seed": int(self.seed), "options": self._shaping_options(self.options),
+                "rng": st.global_rng_state(self.device), "parts": st.capture_parts(self.state_parts()),
+                "extra": self.extra_state()}
+
+    def check_state(self, state: dict) -> None:
+        """StateError (one line) unless `state` fits this lab: the same lab class, built from the
+        same seed and options (build and live; view options are not the lab's), weights and
+        optimizer states of the same shapes. Nothing is changed."""
+        from visualizer.core import state as st
+
+        if not isinstance(state, dict):
+            raise st.StateError("the lab state is not a mapping")
+        if state.get("lab") != type(self).__name__:
+            raise st.StateError(f"the state is of a {state.get('lab')!r}, not of a {type(self).__name__}")
+        version = state.get("version")
+        if not isinstance(version, int) or version > self.STATE_VERSION:
+            raise st.StateError(f"the {type(self).__name__} state has version {version!r}; this app reads up to "
+                                f"{self.STATE_VERSION}")
+        steps = state.get("steps")
+        if not isinstance(steps, int) or isinstance(steps, bool) or steps < 0:
+            raise st.StateError("the state's step counter is not a whole number ≥ 0")
+        if state.get("seed") != self.seed:
+            raise st.StateError(f"the state was saved with seed {state.get('seed')!r}, the lab was built with {self.seed}")
+        saved = st.get(state, "options")
+        own = self._shaping_options(self.options)
+        name = st.differing_option(saved, own, sorted(set(saved) | set(own)))
+        if name is not None:
+            raise st.StateError(f"the state was saved with {name} = {saved.get(name)!r}, the lab was built with "
+                                f"{own.get(name)!r}")
+        st.check_global_rng_state(st.get(state, "rng"))
+        st.check_parts(self.state_parts(), state.get("parts"))
+        self.check_extra_state(st.get(state, "extra"))
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore a state_dict() into this lab, built from the same options and seed (see
+        check_state): everything is checked first, so a StateError leaves the lab as it was.
+        This also sets the process-wide random generators to the saved ones."""
+        from visualizer.core import state as st
+
+        self.check_state(state)
+        st.load_parts(self.state_parts(), state["parts"])
+        self.load_extra_state(state["extra"])
+        self.steps = int(state["steps"])
+        st.set_global_rng_state(state["rng"], self.device)
+
+    def session_state(self) -> dict:
+        """This lab's state as plain data for a session file, without torch types:
+        {"arrays": {name: np.ndarray}, "meta": JSON-able dict, "files": {option: path}}.
+        What a lab in a child process sends to the window (core.session_file.write_session)."""
+        from visualizer.core.session_file import capture
+
+        return capture(self)
+
+    def load_session_state(self, state: dict) -> None:
+        """The inverse of session_state(), in place (all or nothing, see load_state_dict)."""
+        from visualizer.core.session_file import restore_into
+
+        restore_into(self, state)
+
+    def _shaping_options(self, values: dict) -> dict:
+        return {k: v for k, v in values.items() if k in self.OPTIONS and self.OPTIONS[k].role != "view"}
+
     def device_label(self) -> str:
         from visualizer.core.device import device_label
 

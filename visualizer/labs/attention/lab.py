@@ -41,6 +41,22 @@ class AttentionLab(Lab):
         if name == "lr" and self.mode == TRAIN:
             self.engine.set_lr(value)
 
+    # ---- state (a session file): the step-through and the pretrained models follow from the
+    # options and the seed; the tiny transformer keeps its weights, optimizer, data stream, curves
+    def state_parts(self) -> dict:
+        return self.engine.state_parts() if self.mode == TRAIN else {}
+
+    def extra_state(self) -> dict:
+        return self.engine.extra_state() if self.mode == TRAIN else {}
+
+    def check_extra_state(self, extra: dict) -> None:
+        if self.mode == TRAIN:
+            self.engine.check_extra_state(extra)
+
+    def load_extra_state(self, extra: dict) -> None:
+        if self.mode == TRAIN:
+            self.engine.load_extra_state(extra)
+
     def snapshot(self) -> Frame:
         frame = self.engine.snapshot(self.steps)
         frame.info["device"] = self.device_label()

@@ -133,6 +133,33 @@ class History:
         return out
 
 
+    # ---- state (a session file) ------------------------------------------------------------
+    def state_dict(self) -> dict:
+        return {"capacity": self.capacity, "stride": self.stride, "pending": self._pending,
+                "steps": np.array(self.steps, dtype=np.int64),
+                "values": {k: np.array(v, dtype=np.float64) for k, v in self.values.items()},
+                "last": None if self._last is None else [self._last[0], dict(self._last[1])]}
+
+    def check_state(self, state, where: str = "history") -> None:
+        from visualizer.core.state import StateError
+
+        ok = (isinstance(state, dict) and state.get("capacity") == self.capacity
+              and isinstance(state.get("stride"), int) and isinstance(state.get("pending"), int)
+              and isinstance(state.get("steps"), np.ndarray) and state["steps"].ndim == 1
+              and isinstance(state.get("values"), dict)
+              and all(isinstance(v, np.ndarray) and v.shape == state["steps"].shape for v in state["values"].values())
+              and (state.get("last") is None or (isinstance(state["last"], list) and len(state["last"]) == 2)))
+        if not ok:
+            raise StateError(f"{where} is not a curve history of {self.capacity} points")
+
+    def load_state_dict(self, state: dict) -> None:
+        self.stride, self._pending = int(state["stride"]), int(state["pending"])
+        self.steps = [int(s) for s in state["steps"].tolist()]
+        self.values = {k: [float(x) for x in v.tolist()] for k, v in state["values"].items()}
+        last = state["last"]
+        self._last = None if last is None else (int(last[0]), {k: float(v) for k, v in last[1].items()})
+
+
 class Trainer:
     def __init__(self, options: dict, seed: int, device: torch.device):
         self.device = device
@@ -148,6 +175,22 @@ class Trainer:
         self.loss = float("nan")
         self.accuracy = 0.0
         self.steps = 0
+
+    def state_parts(self) -> dict:
+        return {"model": self.model, "optimizer": self.optimizer, "generator": self.generator,
+                "history": self.history}
+
+    def extra_state(self) -> dict:
+        return {"loss": self.loss, "accuracy": self.accuracy, "steps": self.steps}
+
+    def check_extra_state(self, extra: dict) -> None:
+        from visualizer.core.state import StateError
+
+        if not isinstance(extra.get("steps"), int) or not all(isinstance(extra.get(k), float) for k in ("loss", "accuracy")):
+            raise StateError("extra: the tiny transformer's loss, accuracy or step count is missing")
+
+    def load_extra_state(self, extra: dict) -> None:
+        self.loss, self.accuracy, self.steps = float(extra["loss"]), float(extra["accuracy"]), int(extra["steps"])
 
     def set_lr(self, lr: float) -> None:
         for group in self.optimizer.param_groups:

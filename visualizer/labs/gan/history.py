@@ -55,6 +55,36 @@ class History:
             out[prefix + name] = self.values[i, :self.size].copy()
         return out
 
+    # ---- state (a session file keeps the kept points, not the empty tail) -------------------
+    def state_dict(self) -> dict:
+        return {"names": list(self.names), "capacity": self.capacity, "stride": self.stride,
+                "step": self.step[:self.size].copy(), "values": self.values[:, :self.size].copy()}
+
+    def check_state(self, state, where: str = "history") -> None:
+        from visualizer.core.state import StateError
+
+        if not isinstance(state, dict) or not isinstance(state.get("step"), np.ndarray) \
+                or not isinstance(state.get("values"), np.ndarray):
+            raise StateError(f"{where} is not a curve history")
+        if list(state.get("names", ())) != list(self.names):
+            raise StateError(f"{where} holds the curves {state.get('names')}, the lab draws {list(self.names)}")
+        if state.get("capacity") != self.capacity:
+            raise StateError(f"{where} holds up to {state.get('capacity')} points, the lab {self.capacity}")
+        n = state["step"].shape[0] if state["step"].ndim == 1 else -1
+        stride = state.get("stride")
+        if n < 0 or n > self.capacity or state["values"].shape != (len(self.names), n) \
+                or not isinstance(stride, int) or stride < 1:
+            raise StateError(f"{where} has a malformed shape or stride")
+
+    def load_state_dict(self, state: dict) -> None:
+        n = state["step"].shape[0]
+        self.step[:] = 0
+        self.values[:] = 0.0
+        self.step[:n] = state["step"]
+        self.values[:, :n] = state["values"]
+        self.size = n
+        self.stride = int(state["stride"])
+
     def clear(self) -> None:
         self.size = 0
         self.stride = 1

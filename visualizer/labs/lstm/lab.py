@@ -123,6 +123,52 @@ class LSTMLab(Lab):
         elif name in ("text", "source", "temperature"):
             self._version += 1
 
+    # ---- state (a session file) ------------------------------------------------------------
+    def state_parts(self) -> dict:
+        parts: dict = {"rng": self.rng, "history": self.history}
+        for cell in self.models:
+            parts[f"model_{cell}"] = self.models[cell]
+            parts[f"opt_{cell}"] = self.opts[cell]
+        return parts
+
+    def _corpus_digest(self) -> str:
+        if self.corpus is None:
+            return ""
+        import hashlib
+
+        h = hashlib.sha256("\x00".join(self.corpus.chars).encode("utf-8"))
+        h.update(np.ascontiguousarray(self.corpus.ids, dtype=np.int64).tobytes())
+        return h.hexdigest()
+
+    def extra_state(self) -> dict:
+        return {"loaded": list(self.loaded), "corpus": self.corpus.name if self.corpus is not None else "",
+                "corpus_sha256": self._corpus_digest()}
+
+    def check_extra_state(self, extra: dict) -> None:
+        from visualizer.core.state import StateError
+
+        if not isinstance(extra.get("loaded"), list) or not isinstance(extra.get("corpus_sha256"), str):
+            raise StateError("extra/loaded or extra/corpus_sha256 is missing")
+
+    def load_extra_state(self, extra: dict) -> None:
+        self.loaded = [str(n) for n in extra["loaded"]]
+        self.restore_notes = []
+        if extra["corpus_sha256"] != self._corpus_digest():
+            self.restore_notes.append(
+                f"the corpus here ({self.corpus.name}) is not the text the model was trained on "
+                f"({extra.get('corpus') or 'unknown'}); training goes on, but not exactly as it would have")
+        self._version += 1          # no cached internals from before the load
+        self._cache = self._cache_key = None
+
+    def user_files(self) -> dict[str, str]:
+        o = self.options
+        files = {}
+        if o["task"] == "charlm" and o["corpus"].strip():
+            files["corpus"] = o["corpus"].strip()
+        if o["weights"].strip():
+            files["weights"] = o["weights"].strip()
+        return files
+
     # ---- one training step -------------------------------------------------------------------
     def advance(self) -> None:
         o = self.options

@@ -90,6 +90,23 @@ class PositionalLab(Lab):
         if self.kind == "rope" and name in ("position", "offset"):
             self._rope_move(self.options["position"] if name == "position" else self._m)
 
+    # ---- state (a session file): every table follows from the options and the seed; RoPE
+    # also keeps where Play has moved the query to
+    def extra_state(self) -> dict:
+        return {"position": int(self._m)} if self.kind == "rope" else {}
+
+    def check_extra_state(self, extra: dict) -> None:
+        from visualizer.core.state import StateError
+
+        if self.kind == "rope":
+            m = extra.get("position")
+            if not isinstance(m, int) or not 0 <= m < self.options["positions"]:
+                raise StateError(f"extra/position must be a position below {self.options['positions']}, got {m!r}")
+
+    def load_extra_state(self, extra: dict) -> None:
+        if self.kind == "rope":
+            self._rope_move(int(extra["position"]))
+
     def snapshot(self) -> Frame:
         return Frame(self.kind, self.steps, dict(self._arrays), dict(self._info))
 
