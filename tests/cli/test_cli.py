@@ -67,7 +67,51 @@ def test_export_animation_gif(tmp_path):
     assert run("export", "regression", "--steps", "30", "--frames", "4", "--size", "400x300",
                "--out", str(out)) == 0
     frames = iio.imread(out, index=None)
-    assert frames.shape[0] == 4 and frames.shape[1:3] == (600, 800)
+    assert frames.shape[0] == 4 and frames.shape[1:3] == (300, 400)   # an animation is 1× unless asked
+    assert run("export", "regression", "--steps", "30", "--frames", "3", "--size", "400x300", "--scale", "2",
+               "--out", str(out)) == 0
+    assert iio.imread(out, index=None).shape[:3] == (3, 600, 800)
+    assert sorted(os.listdir(tmp_path)) == ["train.gif"]
+
+
+def test_a_gan_gif_keeps_the_d_loss_blue_in_every_frame(tmp_path):
+    """One palette for the whole GIF: the D-loss curve is the theme's blue (#0072B2) in the last
+    frame too, not the teal an adaptive per-frame palette made of it."""
+    from PIL import Image
+
+    out = tmp_path / "gan.gif"
+    assert run("export", "gan", "--width", "16", "--depth", "1", "--batch", "32", "--steps", "30",
+               "--frames", "4", "--size", "640x400", "--out", str(out)) == 0
+    has_global, local = gif_colour_tables(out.read_bytes())
+    assert has_global and local == [False] * 4      # one palette: no frame brings its own colour table
+    im = Image.open(out)
+    assert im.n_frames == 4
+    for i in range(1, 4):
+        im.seek(i)
+        pixels = np.asarray(im.convert("RGB")).reshape(-1, 3)
+        blue = (pixels == (0x00, 0x72, 0xB2)).all(axis=1).sum()
+        assert blue > 30, f"only {blue} pixels of the D-loss blue in frame {i}"
+
+
+def gif_colour_tables(data: bytes) -> tuple[bool, list[bool]]:
+    """(has a global colour table, [has a local colour table] per frame), read from the GIF blocks."""
+    assert data[:6] in (b"GIF87a", b"GIF89a")
+    flags, pos = data[10], 13
+    if flags & 0x80:
+        pos += 3 * (2 << (flags & 7))
+    local = []
+    while pos < len(data) and data[pos] != 0x3B:
+        if data[pos] == 0x21:                       # an extension: label, then sub-blocks
+            pos += 2
+        else:                                       # an image: descriptor, [local table], LZW size, sub-blocks
+            assert data[pos] == 0x2C
+            packed = data[pos + 9]
+            local.append(bool(packed & 0x80))
+            pos += 10 + (3 * (2 << (packed & 7)) if packed & 0x80 else 0) + 1
+        while data[pos]:
+            pos += data[pos] + 1
+        pos += 1
+    return bool(flags & 0x80), local
 
 
 @pytest.mark.parametrize("args, words", [

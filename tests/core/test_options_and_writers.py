@@ -107,3 +107,121 @@ def test_written_files_get_ordinary_permissions(tmp_path):
     finally:
         os.umask(umask)
     assert path.stat().st_mode & 0o777 == 0o644  # not mkstemp's private 0600
+
+
+# ---- issue 13: sizes refused up front, targets checked before work, all-or-nothing outputs ----
+def test_unrenderable_sizes_are_refused_with_the_limit():
+    from visualizer.core.writers import MAX_SIDE, check_image_size
+
+    assert check_image_size(8000, 8000, 2) == (16000, 16000)        # 256 Mpx: the largest allowed
+    with pytest.raises(ExportError, match=f"at most {MAX_SIDE} pixels a side and 256 Mpx"):
+        check_image_size(8000, 8000, 4)                            # the case that segfaulted
+    with pytest.raises(ExportError, match="32000×32000 pixels"):
+        check_image_size(8000, 8000, 4, "the figure")
+    with pytest.raises(ExportError, match="Mpx"):
+        check_image_size(16000, 16384, 1.01)
+
+
+def test_a_target_is_checked_for_real_before_any_work(tmp_path):
+    from visualizer.core.writers import check_target
+
+    assert check_target(tmp_path / "f.png") == tmp_path / "f.png"
+    assert os.listdir(tmp_path) == []                   # the probe file is gone
+    (tmp_path / "dir.png").mkdir()
+    with pytest.raises(ExportError, match="is a folder"):
+        check_target(tmp_path / "dir.png")
+    with pytest.raises(ExportError, match="does not exist"):
+        check_target(tmp_path / "no" / "f.png")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ExportError, match="is not a folder"):
+        check_target(tmp_path / "file" / "f.png")
+    with pytest.raises(ExportError, match="cannot write into the folder '/proc'"):
+        check_target("/proc/visualizer-test.png")       # no file can be created there, even as root
+
+
+def test_staged_outputs_are_all_or_nothing(tmp_path):
+    """The second rename fails for real (its target became a folder after the checks): the first
+    target gets its old content back, the new one is removed, and no hidden file stays."""
+    from visualizer.core.errors import WriteError
+    from visualizer.core.writers import Staged
+
+    old, new, blocked = tmp_path / "a.npz", tmp_path / "b.csv", tmp_path / "c.json"
+    old.write_bytes(b"the earlier export")
+    with pytest.raises(WriteError, match="c.json.*no output was written"):
+        with Staged([old, new, blocked]) as stage:
+            for target in (old, new, blocked):
+                with open(stage.tmp(target), "w") as fh:
+                    fh.write(f"new {target.name}")
+            blocked.mkdir()
+            (blocked / "keep").write_text("a folder in the way")
+            stage.commit()
+    assert old.read_bytes() == b"the earlier export"
+    assert not new.exists()
+    assert sorted(os.listdir(tmp_path)) == ["a.npz", "c.json"]   # c.json: the folder that blocked it
+
+    with Staged([old, new]) as stage:                    # and when nothing blocks, all are written
+        for target in (old, new):
+            with open(stage.tmp(target), "w") as fh:
+                fh.write(f"new {target.name}")
+        stage.commit()
+    assert old.read_text() == "new a.npz" and new.read_text() == "new b.csv"
+    assert sorted(os.listdir(tmp_path)) == ["a.npz", "b.csv", "c.json"]
+
+
+def test_a_failed_stage_leaves_no_temporary_file(tmp_path):
+    from visualizer.core.writers import Staged
+
+    with pytest.raises(RuntimeError):
+        with Staged([tmp_path / "f.png", tmp_path / "g.gif"]) as stage:
+            stage.tmp(tmp_path / "f.png")
+            stage.tmp(tmp_path / "g.gif")
+            assert len(os.listdir(tmp_path)) == 2        # hidden .part files while writing
+            raise RuntimeError("rendering failed")
+    assert os.listdir(tmp_path) == []
+
+
+def _plot_frame(k: int, h: int = 200, w: int = 320) -> np.ndarray:
+    """A plot-like RGB frame in theme colours: white paper, grey axes, a blue curve that grows."""
+    rgb = np.full((h, w, 3), 255, np.uint8)
+    rgb[h - 20, 10:] = (107, 114, 128)
+    rgb[:, 10] = (107, 114, 128)
+    xs = np.arange(10, 10 + 3 * k)
+    xs = xs[xs < w]
+    ys = (h // 2 + 40 * np.sin(xs / 17)).astype(int)
+    rgb[ys, xs] = (0x00, 0x72, 0xB2)                     # Okabe-Ito blue: the D loss
+    rgb[ys + 1, xs] = (0x00, 0x72, 0xB2)
+    return rgb
+
+
+def test_gif_frames_stream_with_one_palette_and_exact_theme_colours(tmp_path):
+    from PIL import Image
+
+    from visualizer.core.writers import GifStream
+
+    path = tmp_path / "a.gif"
+    frames = [_plot_frame(k) for k in range(0, 60, 6)]
+    sizes = []
+    with GifStream(str(path), fps=10, colours=("#ffffff", "#6b7280", "#0072B2")) as gif:
+        for f in frames:
+            gif.append(f)
+            sizes.append(path.stat().st_size)             # each frame is in the file once appended
+    assert all(b > a for a, b in zip(sizes, sizes[1:]))
+    im = Image.open(path)
+    assert im.n_frames == len(frames) and im.info["loop"] == 0 and im.info["duration"] == 100
+    for i, expected in enumerate(frames):
+        im.seek(i)
+        got = np.asarray(im.convert("RGB"))
+        np.testing.assert_array_equal(got, expected)     # the blue stays exactly blue in every frame
+    data = path.read_bytes()
+    assert data.count(b"\x21\xf9") == len(frames)        # one graphics control block per frame
+    assert len(data) < 0.2 * frames[0].nbytes            # only the changed rectangle of each frame is stored
+
+
+def test_a_gif_of_100_frames_at_1280x800_is_small(tmp_path):
+    from visualizer.core.writers import GifStream
+
+    path = tmp_path / "big.gif"
+    with GifStream(str(path), fps=10, colours=("#ffffff", "#6b7280", "#0072B2")) as gif:
+        for k in range(100):
+            gif.append(_plot_frame(k, 800, 1280))
+    assert path.stat().st_size < 1_000_000

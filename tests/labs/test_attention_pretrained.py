@@ -65,13 +65,25 @@ def test_neuron_view_q_k_reproduce_the_weights(minilm, minilm_frame):
         assert np.abs(k[layer] - k_ref).max() <= 1e-4
 
 
-def test_tokens_are_readable(minilm_frame):
+def test_tokens_are_the_tokenizers_own_and_labels_are_readable(minilm_frame):
+    labels = list(minilm_frame["token_labels"])
     tokens = list(minilm_frame["tokens"])
-    pieces = list(minilm_frame["pieces"])
-    assert tokens[0] == "[CLS]" and tokens[-1] == "[SEP]"
-    assert any(p.startswith("##") for p in pieces)
-    assert not any(t.startswith("##") for t in tokens)
-    assert minilm_frame["tokens"].dtype.kind == "U"
+    assert labels[0] == "[CLS]" and labels[-1] == "[SEP]"
+    assert any(p.startswith("##") for p in tokens)
+    assert not any(t.startswith("##") for t in labels)
+    assert labels == [readable_token(t) for t in tokens]
+    assert minilm_frame["tokens"].dtype.kind == "U" and minilm_frame["token_labels"].dtype.kind == "U"
+
+
+def test_exported_tokens_equal_the_tokenizers(minilm, minilm_frame, tmp_path):
+    from visualizer.core.writers import write_data
+
+    _, tokenizer = minilm
+    expected = tokenizer.convert_ids_to_tokens(list(minilm_frame["token_ids"]))
+    assert list(minilm_frame["tokens"]) == expected
+    written = write_data(minilm_frame, tmp_path / "d.npz")
+    with np.load(written) as data:
+        assert list(data["tokens"]) == expected
 
 
 @pytest.mark.parametrize("piece, label", [("##ing", "ing"), ("Ġcat", "cat"), ("▁cat", "cat"), ("Ġ", "␣"),
@@ -153,13 +165,13 @@ def test_a_local_model_folder_works_like_minilm(which, request):
     assert frame.info["neuron"], frame.info["neuron_note"]
     assert frame.info["neuron_max_error"] <= TOL
     assert frame.info["model"] == folder.rstrip("/").rsplit("/", 1)[-1]
-    assert not any(t.startswith(("Ġ", "##")) for t in frame["tokens"])
+    assert not any(t.startswith(("Ġ", "##")) for t in frame["token_labels"])
     if which == "tiny_gpt2":
         T = ref.shape[-1]
         upper = np.triu(np.ones((T, T), dtype=bool), 1)
         assert np.all(frame["attentions"][:, :, upper] == 0)        # GPT-2 is causal ...
         assert np.array_equal(frame["neuron_mask"][0], upper)       # ... and the neuron view knows it
-        assert "cat" in list(frame["tokens"])
+        assert "cat" in list(frame["token_labels"]) and "Ġcat" in list(frame["tokens"])
 
 
 def test_a_local_model_folder_is_truncated_at_its_own_limit(tiny_gpt2):

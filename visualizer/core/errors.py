@@ -17,3 +17,15 @@ class ExportError(OSError):
 class TrainingHalted(RuntimeError):
     """Training cannot go on (a NaN or exploding loss...). The runner pauses and shows the
     message; Reset recovers. Raise it from Lab.step with what happened, in words."""
+
+
+class WriteError(ExportError):
+    """An output that was checked and accepted but failed while being written (disk full, a file
+    size limit, a rename refused). Not the user's input: the CLI exits 1, not 2."""
+
+
+class ModelFolderError(ConfigError):
+    """A model folder the app refuses to load (bad config, bad weights, a pickle, no tokenizer)."""
+
+    def __init__(self, message: str):
+        super().__init__("model", message)

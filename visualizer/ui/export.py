@@ -18,15 +18,21 @@ from PySide6.QtGui import QGuiApplication, QImage, QPageLayout, QPageSize, QPain
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsView, QWidget
 
-from visualizer.core.errors import ExportError
-from visualizer.core.writers import DATA_SUFFIXES, FIGURE_SUFFIXES, atomic_write, write_data
+from visualizer.core.errors import ExportError, WriteError
+from visualizer.core.writers import DATA_SUFFIXES, FIGURE_SUFFIXES, atomic_write, check_image_size, write_data
 
-__all__ = ["DATA_SUFFIXES", "FIGURE_SUFFIXES", "export_figure", "export_data", "figure_image", "copy_figure"]
+__all__ = ["DATA_SUFFIXES", "FIGURE_SUFFIXES", "export_figure", "write_figure", "export_data", "figure_image",
+           "copy_figure"]
 
 
 def _render(widget: QWidget, painter: QPainter) -> None:
+    from PySide6.QtCore import QRectF
+
+    from visualizer.ui.widgets.ink import paint_ink
+
     widget.render(painter, QPoint(0, 0), QRegion(),
                   QWidget.RenderFlag.DrawWindowBackground | QWidget.RenderFlag.DrawChildren)
+    paint_ink(painter, QRectF(0, 0, widget.width(), widget.height()), widget)  # only if asked for
 
 
 def settle(widget: QWidget) -> None:
@@ -43,8 +49,10 @@ def settle(widget: QWidget) -> None:
 
 def figure_image(widget: QWidget, scale: float = 2.0) -> QImage:
     size = widget.size()
-    image = QImage(QSize(max(1, round(size.width() * scale)), max(1, round(size.height() * scale))),
-                   QImage.Format.Format_ARGB32_Premultiplied)
+    w, h = check_image_size(size.width(), size.height(), scale, "the figure")  # refused, never a crash
+    image = QImage(QSize(max(1, w), max(1, h)), QImage.Format.Format_ARGB32_Premultiplied)
+    if image.isNull():
+        raise ExportError(f"there is not enough memory for a {w}×{h} image; use a smaller size or scale")
     image.setDevicePixelRatio(scale)  # widgets paint at logical size, Qt rasterises at scale
     image.fill(widget.palette().window().color())
     painter = QPainter(image)
@@ -68,21 +76,38 @@ def export_figure(widget: QWidget, path: str | Path, scale: float = 2.0, title: 
         raise ExportError(f"PNG scale must be between 1 and 4, got {scale}")
     if widget.width() < 2 or widget.height() < 2:
         raise ExportError("the figure has no size yet (is the view shown?)")
+    if suffix == ".png":
+        check_image_size(widget.width(), widget.height(), scale, f"'{path.name}'")  # before any file exists
+    return atomic_write(path, lambda tmp: write_figure(widget, tmp, suffix, scale, title))
 
+
+def write_figure(widget: QWidget, tmp: str, suffix: str, scale: float = 2.0, title: str = "visualizer figure") -> None:
+    """Paint the widget as `suffix` (.png .svg .pdf) into the file `tmp` (any name: a staged file)."""
     settle(widget)
-
-    def write(tmp: str) -> None:
-        if suffix == ".png":
-            if not figure_image(widget, scale).save(tmp, "PNG"):
-                raise ExportError(f"could not encode a PNG for '{path}'")
-        elif suffix == ".svg":
-            with _uncached(widget):
-                _write_svg(widget, tmp, title)
-        else:
-            with _uncached(widget):
-                _write_pdf(widget, tmp, title)
-
-    return atomic_write(path, write)
+    if suffix == ".png":
+        # encoded in memory, written by Python: a full disk is an OSError naming the cause, where
+        # libpng writing the file itself would print its own "Write Error" line on stderr
+        data = QByteArray()
+        buffer = QBuffer(data)
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        ok = figure_image(widget, scale).save(buffer, "PNG")
+        buffer.close()
+        if not ok:
+            raise WriteError("could not encode the PNG (out of memory?)")
+        with open(tmp, "wb") as fh:
+            fh.write(data.data())
+    elif suffix == ".svg":
+        with _uncached(widget):
+            _write_svg(widget, tmp, title)
+    elif suffix == ".pdf":
+        with _uncached(widget):
+            _write_pdf(widget, tmp, title)
+        with open(tmp, "rb") as fh:  # QPdfWriter says nothing when the disk fills: check the end
+            fh.seek(max(0, Path(tmp).stat().st_size - 1024))
+            if b"%%EOF" not in fh.read():
+                raise WriteError("could not write the whole PDF (is the disk full?)")
+    else:
+        raise ExportError(f"unknown figure format '{suffix}'; use one of {', '.join(FIGURE_SUFFIXES)}")
 
 
 @contextmanager

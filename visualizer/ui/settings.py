@@ -52,7 +52,9 @@ class Settings:
     @property
     def theme(self) -> str:
         value = self._get("theme", str)
-        return value if value in ("light", "dark") else DEFAULTS["theme"]
+        from visualizer.ui.theme import THEMES
+
+        return value if value in THEMES else DEFAULTS["theme"]
 
     @property
     def font_scale(self) -> float:

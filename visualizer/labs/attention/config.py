@@ -193,3 +193,16 @@ OPTIONS = OptionSet([
     Option("levels", "choice", "max", "colour scale of attention weights: max = 0 to each matrix's largest weight; "
                                       "unit = 0 to 1", role="view", choices=LEVELS),
 ], check=_check)
+
+
+def view_ranges(values: dict, frame) -> dict:
+    """The highest value each counted view option can take for this frame (the CLI refuses more,
+    instead of the view clamping it silently): {name: (highest, what it counts)}."""
+    info = frame.info
+    if info.get("mode") == "pretrained":
+        return {"layer": (info["layers"], f"{info['model']} has {info['layers']} layers"),
+                "head": (info["heads"], f"{info['model']} has {info['heads']} heads; 0 = the average"),
+                "query": (info["tokens"], f"the text has {info['tokens']} tokens")}
+    if info.get("mode") == MHA:
+        return {"head": (info["heads"], f"--heads is {info['heads']}; 0 = the average")}
+    return {}

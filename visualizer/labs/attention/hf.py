@@ -179,10 +179,10 @@ class PretrainedAttention:
         self.scale = float(scale)
 
     def snapshot(self, step: int) -> Frame:
-        tokens = np.array([readable_token(p) for p in self.pieces], dtype=str)
+        tokens = np.array(self.pieces, dtype=str)      # the tokenizer's own tokens: "##s" stays "##s"
         arrays = {
             "tokens": tokens,
-            "pieces": np.array(self.pieces, dtype=str),
+            "token_labels": np.array([readable_token(p) for p in self.pieces], dtype=str),  # what the figure writes
             "token_ids": self.ids.astype(np.int64),
             "attentions": self.attentions,          # float32 (L, nh, T, T), a copy made by _run
         }

@@ -19,6 +19,7 @@ from visualizer.core.errors import ConfigError
 MAX_POINTS = 200_000      # rows read from a CSV file
 MAX_DRAWN = 5_000         # points drawn on the canvas
 MIN_POINTS = 2
+MAX_ABS = 1e12            # coordinates beyond this overflow the spread, the scaling or the plot range
 
 
 def looks_like_csv(value: str) -> bool:
@@ -104,6 +105,12 @@ def format_points(points) -> str:
 def _checked(points: np.ndarray, name: str, option: str) -> np.ndarray:
     if len(points) < MIN_POINTS:
         raise ConfigError(option, f"{name} holds {len(points)} point(s); at least {MIN_POINTS} are needed")
+    largest = float(np.abs(points).max())
+    if largest > MAX_ABS:
+        row = int(np.abs(points).max(axis=1).argmax()) + 1
+        raise ConfigError(option, f"{name} has a value of magnitude {largest:.3g} (point {row}); coordinates must "
+                                  f"lie within ±{MAX_ABS:.0e} (larger ones overflow the spread and the plot): "
+                                  "rescale the data")
     spread = points.max(axis=0) - points.min(axis=0)
     if float(spread.max()) <= 0.0:
         raise ConfigError(option, f"all points in {name} are the same point; a distribution needs some spread")

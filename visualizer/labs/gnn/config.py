@@ -80,7 +80,8 @@ OPTIONS_LIST = [
            maximum=1.0, step=0.05, when=("graph", ("sbm",))),
     Option("class_attr", "str", "",
            "node attribute holding the classes; empty = club, group or class where present, "
-           "else the graph's communities (Louvain, seeded)", max_length=200),
+           "else the graph's communities (Louvain, seeded; spectral clustering above 20000 edges)",
+           max_length=200),
     Option("features", "choice", "auto",
            "input features: onehot (up to 5000 nodes), degree, random, attributes (the numeric node "
            "attributes); auto = attributes where present, else onehot, else random",
@@ -155,3 +156,19 @@ def _generated_size(values: dict) -> int:
 
 
 OPTIONS = OptionSet(OPTIONS_LIST, check=_check)
+
+
+def view_ranges(values: dict, frame) -> dict:
+    """The highest value each counted view option can take for this frame (the CLI refuses more,
+    instead of the view clamping it silently): {name: (highest, what it counts)}."""
+    info = frame.info
+    layers = int(info["layers"])
+    ranges = {"layer": (layers - 1, f"--layers is {layers}, counted from 0"),
+              "emb_layer": (layers - 1, f"--layers is {layers}, counted from 0; -1 = the last")}
+    widths = info.get("widths") or []
+    if len(widths) > 1:
+        shown = widths[min(max(int(values.get("layer", 0)), 0), len(widths) - 2) + 1]
+        ranges["color_dim"] = (shown - 1, f"the shown layer has {shown} dimensions, counted from 0")
+    if info.get("model") == "gat":
+        ranges["head"] = (int(info["heads"]) - 1, f"--heads is {info['heads']}, counted from 0; -1 = the mean")
+    return ranges

@@ -125,3 +125,14 @@ def _check(v: dict) -> None:
 
 
 OPTIONS = OptionSet(OPTIONS_LIST, check=_check)
+
+
+def view_ranges(values: dict, frame) -> dict:
+    """The highest value each counted view option can take for this frame (the CLI refuses more,
+    instead of the view clamping it silently): {name: (highest, what it counts)}."""
+    info = frame.info
+    ranges = {"layer": (info["layers"], f"--layers is {info['layers']}"),
+              "unit": (info["hidden"], f"--hidden is {info['hidden']}")}
+    if "T" in info:
+        ranges["t"] = (info["T"], f"the sequence has {info['T']} time steps")
+    return ranges

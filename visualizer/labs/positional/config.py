@@ -96,8 +96,24 @@ OPTIONS = OptionSet(
                role="live", minimum=0, maximum=2047, when=("kind", ("rope",))),
         Option("offset", "int", 3, "RoPE: the key sits at n = m − offset", role="live", minimum=0, maximum=2047,
                when=("kind", ("rope",))),
-        Option("head", "int", 0, "head shown (ALiBi, effect)", role="view", minimum=0, maximum=63,
+        Option("head", "int", 1, "head shown (ALiBi, effect)", role="view", minimum=1, maximum=64,
                when=("kind", ("alibi", "effect"))),
     ],
     check=_check,
 )
+
+
+def view_ranges(values: dict, frame) -> dict:
+    """The highest value each counted view option can take for this frame (the CLI refuses more,
+    instead of the view clamping it silently): {name: (highest, what it counts)}."""
+    kind, info = values["kind"], frame.info
+    ranges = {}
+    if kind in ("sinusoidal", "rope"):
+        pairs = int(info.get("dim", values["dim"])) // 2
+        ranges["pair"] = (pairs - 1, f"a width of {pairs * 2} has {pairs} frequency pairs, counted from 0")
+    if kind == "sinusoidal":
+        ranges["shift"] = (max(1, values["positions"] - 1), f"there are {values['positions']} positions")
+    if kind in ("alibi", "effect"):
+        heads = int(info.get("heads", values["heads"]))
+        ranges["head"] = (heads, f"there are {heads} heads, counted from 1")
+    return ranges
