@@ -355,3 +355,33 @@ def test_the_lab_history_holds_every_step_up_to_its_capacity():
     frame = lab.snapshot()
     assert len(frame["d_loss"]) <= 8 and frame.info["history_stride"] == 4
     assert frame["step"][0] == 1
+
+
+# ---- a run that starts with a trained discriminator ------------------------------------------------
+def test_d_warmup_trains_only_d_before_step_one_and_reset_repeats_it():
+    cold = GANLab(seed=3, **SMALL)
+    warm = GANLab(seed=3, d_warmup=60, **SMALL)
+    assert warm.steps == 0 and len(warm.history) == 0 and warm.events == []
+    assert warm.snapshot().info["d_warmup"] == 60
+    for p, q in zip(cold.G.parameters(), warm.G.parameters()):       # G untouched (same init)
+        assert torch.equal(p, q)
+    assert any(not torch.equal(p, q) for p, q in zip(cold.D.parameters(), warm.D.parameters()))
+    # D has learned to tell the real samples from G's starting ones
+    with torch.no_grad():
+        d_real = torch.sigmoid(warm.D(warm.real_show)).mean().item()
+        d_fake = torch.sigmoid(warm.D(warm.G(warm.z_show))).mean().item()
+    assert d_real > 0.6 > 0.4 > d_fake
+    before = [p.detach().clone() for p in warm.D.parameters()]
+    warm.reset(3)
+    assert all(torch.equal(a, b) for a, b in zip(before, warm.D.parameters()))
+
+
+def test_a_rebuild_clears_the_events_and_the_curves_of_the_run_before():
+    lab = GANLab(seed=0, **SMALL)
+    lab.step()
+    lab.set_param("loss", "minimax")
+    lab.step()
+    assert [e[1:] for e in lab.events] == [("loss", "non-saturating", "minimax")]
+    lab.set_params({"distribution": "ring8", "loss": "wgan-gp", "k_d": 3})   # a step that sets up a run
+    f = lab.snapshot()
+    assert lab.steps == 0 and len(f["event_step"]) == 0 and len(f["step"]) == 0 and f.info["loss"] == "wgan-gp"

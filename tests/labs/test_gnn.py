@@ -352,7 +352,7 @@ def test_the_lesson_is_valid_in_both_languages_and_plays_through():
     from visualizer.labs.gnn.config import OPTIONS
 
     folder = Path(resources_dir()) / "lessons"
-    en, zh = parse_lesson(folder / "gnn.en.json"), parse_lesson(folder / "gnn.zh_CN.json")
+    en, zh = (parse_lesson(folder / f"gnn.{lang}.json", explainer="gnn") for lang in ("en", "zh_CN"))
     assert 8 <= len(en.steps) <= 12 and len(zh.steps) == len(en.steps)
     for a, b in zip(en.steps, zh.steps):
         assert a.options == b.options and a.view == b.view

@@ -265,3 +265,85 @@ def test_the_options_module_does_not_import_torch():
     code = ("import sys, visualizer.labs.gnn.config, visualizer.labs.gnn.graphs, visualizer.labs.gnn.layout; "
             "bad = [m for m in ('torch', 'torch_geometric') if m in sys.modules]; assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_spectral_communities_recover_the_blocks_and_repeat_for_a_seed():
+    from visualizer.labs.gnn.graphs import spectral_communities
+
+    n = 3000
+    src, dst, group = sbm_edges(n, 4, 10.0, 0.1, 7)
+    key = np.unique(np.concatenate([src * n + dst, dst * n + src]))
+    ei = np.stack([key // n, key % n])
+    labels = spectral_communities(n, ei, seed=3)
+    np.testing.assert_array_equal(labels, spectral_communities(n, ei, seed=3))
+    assert labels.max() + 1 == 4 and (labels >= 0).all()
+    for c in range(4):                       # each community is one block, up to a few strays
+        members = group[labels == c]
+        assert np.bincount(members).max() >= 0.95 * len(members)
+
+
+def test_spectral_communities_leave_tiny_components_unlabelled():
+    from visualizer.labs.gnn.graphs import spectral_communities
+
+    n = 2000
+    src, dst, _ = sbm_edges(1990, 2, 8.0, 0.05, 1)
+    src, dst = np.concatenate([src, [1990, 1992]]), np.concatenate([dst, [1991, 1993]])  # 2 pairs, 6 isolated
+    key = np.unique(np.concatenate([src * n + dst, dst * n + src]))
+    labels = spectral_communities(n, np.stack([key // n, key % n]), seed=0)
+    assert (labels[1990:] == -1).all() and (labels[:1990] >= 0).all()
+
+
+def test_modularity_equals_networkx():
+    from visualizer.labs.gnn.graphs import modularity
+
+    G = nx.karate_club_graph()
+    parts = nx.community.louvain_communities(G, seed=0)
+    labels = np.empty(34, dtype=np.int64)
+    for k, members in enumerate(parts):
+        labels[list(members)] = k
+    ei = np.array([(u, v) for u, v in G.edges] + [(v, u) for u, v in G.edges]).T
+    assert modularity(ei, labels) == pytest.approx(nx.community.modularity(G, parts, weight=None), abs=1e-12)
+
+
+def test_hop_distances_equal_scipys_shortest_paths():
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import shortest_path
+
+    from visualizer.labs.gnn.layout import hop_distances
+
+    n = 500
+    src, dst, _ = sbm_edges(n, 5, 2.5, 0.1, 4)          # sparse: several components
+    A = csr_matrix((np.ones(2 * len(src)), (np.r_[src, dst], np.r_[dst, src])), shape=(n, n))
+    for source in (0, 17, 499):
+        want = shortest_path(A, unweighted=True, directed=False, indices=source)
+        np.testing.assert_array_equal(hop_distances(A, source), want)
+    assert np.isinf(want).any()
+
+
+def test_a_big_file_reports_its_loading_stages_in_order(tmp_path):
+    import visualizer.labs.gnn.graphs as graphs
+    from visualizer.labs.gnn.progress import PROGRESS, STAGES
+
+    n = 1200
+    src, dst, _ = sbm_edges(n, 3, 20.0, 0.05, 2)         # > 10 000 edges, a ~70 kB file
+    path = tmp_path / "big.txt"
+    path.write_text("".join(f"{u} {v}\n" for u, v in zip(src.tolist(), dst.tolist())))
+    seen = []
+    stop = PROGRESS.listen(seen.append)
+    old = graphs.PARSE_REPORT_BYTES, graphs.LOUVAIN_MAX_EDGES
+    graphs.PARSE_REPORT_BYTES, graphs.LOUVAIN_MAX_EDGES = 1000, 1000   # the big-graph paths, small
+    try:
+        PROGRESS.begin(str(path))
+        data = load_graph(OPTIONS.validate({"graph": str(path)}), 0)
+        layout(data.edge_index, data.num_nodes, "pivotmds", 0)
+        PROGRESS.end()
+    finally:
+        graphs.PARSE_REPORT_BYTES, graphs.LOUVAIN_MAX_EDGES = old
+        stop()
+    stages = [f["loading_stage"] for f in seen]
+    order = [STAGES.index(s) for s in stages]
+    assert order == sorted(order) and {"parse", "communities", "layout"} <= set(stages)
+    assert all(0 <= f["loading_done"] <= max(f["loading_total"], f["loading_done"]) for f in seen)
+    assert all(f["loading_done"] <= f["loading_total"] for f in seen if f["loading_total"])
+    assert seen[-1]["loading_active"] is False and data.facts["communities_method"] == "spectral"
+    assert PROGRESS.frame().kind == "gnn_loading"

@@ -223,3 +223,63 @@ def test_the_table_driven_strings_have_chinese_translations():
     strings = {t for t, _ in STAGES.values()} | set(SHORT.values()) | set(PANEL_TITLES.values())
     strings |= set(TASK_TEXT.values()) | {"reverse", "copy", "sort"}
     assert not sorted(strings - set(_catalog()))
+
+
+def test_compared_stages_share_one_colour_scale_with_a_bar(frames, view):
+    frame = AttentionLab(model="mha").snapshot()
+    view.show_frame(frame)
+    page = view.pages["mha"]
+    grid = page.grid
+    scores = frame["scores"][0]
+    m = float(np.abs(scores).max())
+    for stage in ("scores", "scaled", "masked"):          # ÷ √d_k is drawn on Q·Kᵀ's scale: it fades
+        assert grid[stage].levels == pytest.approx((-m, m), rel=1e-6)
+    assert float(np.abs(frame["scaled"][0]).max()) < 0.9 * m
+    with_bar = {name for name, hm in grid.items() if hm.colorbar is not None}
+    assert with_bar == {"v", "masked", "weights", "output"}   # one bar per shared scale
+    from visualizer.ui.widgets.plots import fmt
+
+    bar = grid["masked"].colorbar.axis                          # the bar says the shared scale's ends
+    assert [text for _, text in bar._tickLevels[0]][0] == fmt(-m, 2)
+    view.set_view_options({"stage": "scaled"})               # one stage large: still Q·Kᵀ's scale
+    assert page.single.levels == pytest.approx((-m, m), rel=1e-6) and page.single.colorbar is not None
+    assert "probability" not in page.single.cmap_name and page.single.cmap_name == "CET-D1"
+    view.set_view_options({"stage": "weights"})
+    assert page.single.cmap_name == "viridis"
+    view.apply_theme(DARK)
+    assert page.single.cmap_name == "viridis-dark"            # viridis' near-black end is cut on dark
+
+
+def test_the_hover_readout_follows_a_mask_click(view, qtbot):
+    view.set_view_options({"stage": "weights"})
+    view.show_frame(AttentionLab(model="mha").snapshot())
+    page = view.pages["mha"]
+    hm = page.single
+    hm._hover_cell = (1, 3)                               # the pointer rests on query 2 → key 4
+    before = hm.describe_cell(1, 3)
+    view.show_frame(AttentionLab(model="mha", custom_mask="2:4").snapshot())   # what the click asked for
+    assert view.status.text() == hm.describe_cell(1, 3) != before
+    assert view.status.text().endswith("= 0")
+
+
+def test_head_buttons_are_readable_on_the_dark_theme(frames, view):
+    from PySide6.QtGui import QColor
+
+    from visualizer.ui.views.attention.common import head_colour
+    from visualizer.ui.widgets.colors import _contrast
+
+    for h in range(12):
+        assert _contrast(head_colour(h, 12, DARK.background), QColor(DARK.background)) >= 3.0
+        assert _contrast(head_colour(h, 12, LIGHT.background), QColor(LIGHT.background)) >= 3.0
+    assert _contrast(QColor("#3949ab"), QColor(DARK.background)) < 3.0   # head 11 as it was: unreadable
+
+
+def test_the_figure_writes_readable_tokens_and_exports_the_tokenizers(frames, view):
+    frame = frames["pretrained"]
+    assert any(t.startswith("##") or t in ("[CLS]", "[SEP]") for t in frame["tokens"])
+    view.set_view_options({"panel": "heatmap", "layer": 1, "head": 1})
+    view.show_frame(frame)
+    page = view.pages["pretrained"]
+    assert page.heatmap.cols == list(frame["token_labels"])
+    data = view.data_frame()
+    assert list(data["tokens"]) == list(frame["tokens"]) and "token_labels" in data.arrays

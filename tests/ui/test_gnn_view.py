@@ -15,6 +15,7 @@ import torch
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
+from visualizer.core.frame import Frame
 from visualizer.labs.gnn.config import OPTIONS
 from visualizer.labs.gnn.lab import GNNLab
 from visualizer.ui.export import export_figure
@@ -226,7 +227,9 @@ def test_theme_font_scale_and_export(view, frames, tmp_path):
     view.apply_theme(DARK)
     view.apply_font_scale(2.0)
     page = page_of(view)
-    assert page.title.font().pointSizeF() == pytest.approx(15 * 2.0)
+    from visualizer.ui.views.page import text_scale
+
+    assert page.title.font().pointSizeF() == pytest.approx(15 * text_scale(2.0))   # the kit's title size
     assert page.palette().window().color().name() == DARK.background
     widget = view.figure_widget()
     export_figure(widget, tmp_path / "f.png", scale=1.0)
@@ -295,3 +298,39 @@ def test_gnn_is_registered_and_ready():
     explainer = registry.get("gnn")
     assert explainer.ready
     assert explainer.load_view() is GNNView
+
+
+def test_loading_progress_is_shown_in_words_before_and_between_figures(qapp, frames):
+    from visualizer.labs.gnn.progress import FRAME_KIND, PROGRESS
+
+    fresh = GNNView(LIGHT, 1.0)
+    fresh.resize(1280, 720)
+    try:
+        PROGRESS.begin("big.txt")
+        PROGRESS.report("layout", 20, 50, nodes=100_000)
+        fresh.poll_loading()                                # a build in this process: polled
+        assert "PivotMDS" in fresh.waiting.text() and "20 of 50" in fresh.waiting.text()
+        assert "100,000" in fresh.waiting.text()
+        PROGRESS.end()
+        fresh.show_frame(frames["gcn"])
+        assert fresh.current_page() is not None and fresh.data_frame() is frames["gcn"]
+        facts = {"loading_active": True, "loading_stage": "parse", "loading_done": 5,
+                 "loading_total": 9, "loading_step": 2, "loading_steps": 5, "loading_elapsed_s": 3.0}
+        fresh.show_frame(Frame(FRAME_KIND, 0, {}, facts))    # a frame a process runner forwards
+        assert "line 5 of 9" in fresh.status.text() and fresh.data_frame() is frames["gcn"]
+        fresh.show_frame(frames["gcn"])                      # the figure is back: the line is cleared
+        assert fresh.status.text() == "" and fresh.loading_text == ""
+    finally:
+        PROGRESS.end()
+        fresh.close()
+        fresh.deleteLater()
+
+
+def test_labels_are_one_item_that_holds_what_is_shown(view, frames):
+    view.show_frame(frames["gcn"])
+    graph = page_of(view).graph
+    assert graph.labels.texts() == graph.shown_labels
+    assert graph.labels.boundingRect().width() > 0
+    before = graph.labels._key
+    view.show_frame(frames["gcn"])                            # nothing changed: nothing re-laid out
+    assert graph.labels._key is before

@@ -242,7 +242,9 @@ def test_theme_font_scale_and_export(view, frames, tmp_path):
         view.apply_theme(DARK)
         view.apply_font_scale(1.6)
         page = page_of(view)
-        assert page.title.font().pointSizeF() == pytest.approx(15 * 1.6)
+        # the kit's rule: page texts grow with the font scale (more slowly than plot labels)
+        from visualizer.ui.views.page import text_scale
+        assert page.title.font().pointSizeF() == pytest.approx(15 * text_scale(1.6))
         assert page.palette().window().color().name() == DARK.background
         widget = view.figure_widget()
         export_figure(widget, tmp_path / f"{name}.png", scale=1.0)
@@ -310,3 +312,42 @@ def test_lstm_is_registered_and_ready():
     explainer = registry.get("lstm")
     assert explainer.ready
     assert explainer.load_view() is LSTMView
+
+
+# ---- presentation zoom --------------------------------------------------------------------------------
+@pytest.mark.parametrize("scale", [1.0, 2.0])
+def test_at_1280x720_nothing_in_the_bar_is_cut_or_covered_and_the_trace_keeps_its_curve(qtbot, scale):
+    torch.set_num_threads(1)
+    text = "def greet(names):\n    return [f'hello {n}' for n in names]\n" * 3
+    lab = LSTMLab(seed=0, task="charlm", hidden=16, batch=4, text=text)
+    lab.step()
+    frame = lab.snapshot()
+    view = LSTMView(LIGHT, scale)
+    qtbot.addWidget(view)
+    view.resize(1280, 720)
+    view.show()
+    view.show_frame(frame)
+    for name in ("cell", "trace", "train"):
+        view.set_view_options({"page": name, "t": 12})
+        qtbot.wait(20)
+        page = page_of(view)
+        tabs = page.tabs
+        assert tabs.sizeHint().width() <= tabs.width() + 1, "tabs would scroll"
+        shown = [w for w in (tabs, page.back, page.slider, page.forward, page.t_label, page.animate) if w.isVisible()]
+        rects = [w.rect().translated(w.mapTo(page, w.rect().topLeft())) for w in shown]
+        for i, a in enumerate(rects):
+            assert page.rect().contains(a), shown[i]
+            for b in rects[i + 1:]:
+                assert not a.intersects(b), "two controls overlap"
+        if page.t_label.isVisible():
+            assert page.t_label.fontMetrics().horizontalAdvance(page.t_label.text()) <= page.t_label.width()
+    trace = page.panels["trace"]
+    view.set_view_options({"page": "trace"})
+    qtbot.waitUntil(lambda: trace.text.height() >= trace.text.heightForWidth(trace.text.width()) - 2, timeout=5000)
+    assert trace.plot.getViewBox().height() > 60                                        # the curve has room
+    train = page.panels["train"]
+    view.set_view_options({"page": "train"})
+    qtbot.wait(20)
+    (_, _), (y0, y1) = train.plot.getViewBox().viewRange()
+    assert y0 < train.baseline.value() < y1 - 0.1 * (y1 - y0)        # room above the dashed line for its words
+    view.close()

@@ -16,6 +16,7 @@ from visualizer.ui.theme import DARK, LIGHT
 from visualizer.ui.views.positional import PositionalView
 
 from tests.support import reused_view_fixtures
+from visualizer.ui.views.page import text_scale
 
 SMALL = {
     "sinusoidal": dict(positions=40, dim=32),
@@ -121,7 +122,7 @@ def test_theme_and_font_scale_restyle_every_page(view, tmp_path):
     view.apply_theme(DARK)
     view.apply_font_scale(1.6)
     for kind, page in view.pages.items():
-        assert page.title.font().pointSizeF() == pytest.approx(15 * 1.6)
+        assert page.title.font().pointSizeF() == pytest.approx(15 * text_scale(1.6))   # 1 + 0.7 × 0.6
         assert page.palette().window().color().name() == DARK.background
         assert page.canvas.backgroundBrush().color().name() == DARK.background
     export_figure(view.figure_widget(), tmp_path / "dark.png", scale=1.0)
@@ -166,3 +167,18 @@ def test_tiny_sizes_draw(view, P):
     view.set_view_options({"curve_dims": "0 1 7"})
     view.show_frame(PositionalLab(kind="sinusoidal", positions=P, dim=2).snapshot())
     assert len(view.pages["sinusoidal"].panel.curves.curves) == 2
+
+
+def test_heads_count_from_1_and_slopes_have_real_superscripts(view):
+    from visualizer.ui.views.positional.alibi import slope_text
+
+    assert slope_text(2 ** -0.5) == "2⁻⁰·⁵" and slope_text(2 ** -1.25) == "2⁻¹·²⁵" and slope_text(0.25) == "1/4"
+    view.show_frame(frame_of("alibi"))
+    view.set_view_option("head", 1)
+    page = view.pages["alibi"]
+    assert "head 1" in page.biased.title and "head 0" not in page.biased.title
+    np.testing.assert_array_equal(page.biased.values, frame_of("alibi")["biased_logits"][0])
+    ticks = page.slope_plot.getAxis("bottom")._tickLevels[0]
+    assert ticks[0][1] == "1"
+    view.set_view_option("head", 0)                        # below the first head: refused, kept
+    assert view.view_options["head"] == 1

@@ -32,6 +32,7 @@ class Option:
     allow_empty: bool = True  # for "str"
     panel: bool = True  # False: set by the view or a lesson (a clicked mask...), not a panel widget
     step: float | None = None  # spin-box increment in the options panel
+    scale: str = "linear"  # "log": the panel's arrows multiply or divide by 2 (rates; see is_rate)
     # shown in the panel only while another option has one of some values, e.g.
     # when=("model", ("train",)): a training option matters only in training mode
     when: tuple | None = None
@@ -46,6 +47,15 @@ class Option:
             raise ValueError(f"option {self.name}: unknown role {self.role!r}")
         if self.kind == "choice" and not self.choices:
             raise ValueError(f"option {self.name}: a choice needs choices")
+
+    @property
+    def is_rate(self) -> bool:
+        """A rate (learning rate...): its panel field steps ×2 / ÷2 instead of by a fixed amount."""
+        if self.kind != "float":
+            return False
+        name = self.name
+        return (self.scale == "log" or name == "lr" or name.startswith("lr_") or name.endswith("_lr")
+                or "learning rate" in self.help.lower())
 
     def relevant(self, values: dict) -> bool:
         """Whether this option matters given the other options' values (see `when`)."""

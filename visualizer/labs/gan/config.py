@@ -1,6 +1,6 @@
 """The GAN explainer's options (torch-free: the control panel and the CLI read them first).
 
-build  distribution, custom_points, noise_dim, noise, width, depth, activation, batch
+build  distribution, custom_points, noise_dim, noise, width, depth, activation, batch, d_warmup
 live   lr_d, lr_g, k_d, k_g, optimizer, loss, gp_weight, phase  (each change is an event
        drawn as a marker on the curves)
 view   show_real, show_fake, show_surface, show_manifold, show_arrows
@@ -39,6 +39,8 @@ OPTIONS_LIST = [
     Option("depth", "int", 3, "hidden layers (both networks)", minimum=1, maximum=6),
     Option("activation", "choice", "relu", "hidden-layer activation", choices=("relu", "leaky_relu", "tanh", "elu")),
     Option("batch", "int", 256, "samples per batch (real and generated)", minimum=8, maximum=4096),
+    Option("d_warmup", "int", 0, "discriminator-only updates made when the run starts, before step 1 "
+           "(so a run can begin with a trained D)", minimum=0, maximum=2000),
     # ---- how they are trained (live: applied between steps, drawn as events) ----------------
     Option("lr_d", "float", 2e-3, "discriminator learning rate", role="live", minimum=0.0, maximum=10.0,
            step=0.0005),

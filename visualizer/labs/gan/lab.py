@@ -29,6 +29,9 @@ Frame "gan2d" (2-D targets) — every array is what the view draws and what data
     modes (K, 2), mode_hits (K,), mode_covered (K,)  the modes and their latest measurement
 Frame "digits": the same curves and events, images (64, 8, 8) and real_images (16, 8, 8) in [0, 1].
 
+With d_warmup = n, build() makes n discriminator updates against the fresh generator before
+step 1 (steps, curves and events start at 0 as usual; info["d_warmup"] says so).
+
 Histories are bounded (see history.History): full resolution up to 20 000 steps, then
 decimated by 2 each time they fill up (info["history_stride"] says the current spacing). Mode
 metrics (ring8, grid25) are measured every METRIC_EVERY steps on a fixed batch of N_EVAL
@@ -116,8 +119,15 @@ class GANLab(Lab):
         self.events: list[tuple[int, str, str, str]] = []   # (step, option, old, new)
         self.last_d: dict[str, torch.Tensor] = {}
         self.last_g: dict[str, torch.Tensor] = {}
+        self._warm_up(o["d_warmup"])
         if self.modal:
             self._measure_modes(0)
+
+    def _warm_up(self, n: int) -> None:
+        """n discriminator updates against the fresh generator, before step 1: the run starts
+        with a D that has learned where the real points are (no step is counted or logged)."""
+        for _ in range(n):
+            self._d_update(self.options["loss"], self.options["batch"], 0)
 
     def _build_grids(self) -> None:
         real_view = self.target.to_view(self.real_show.cpu().numpy().astype(np.float64))
@@ -165,6 +175,48 @@ class GANLab(Lab):
     @property
     def continuous(self) -> bool:
         return True
+
+    # ---- state (a session file) ------------------------------------------------------------
+    def state_parts(self) -> dict:
+        return {"G": self.G, "D": self.D, "opt_d": self.opt_d, "opt_g": self.opt_g, "rng": self.rng,
+                "history": self.history, "metrics": self.metrics}
+
+    def extra_state(self) -> dict:
+        return {"live": dict(self._live), "events": [list(e) for e in self.events],
+                "mode_hits": self.mode_hits.copy(), "mode_covered": self.mode_covered.copy(),
+                "last_d": {k: v for k, v in self.last_d.items() if v is not None}, "last_g": dict(self.last_g)}
+
+    def check_extra_state(self, extra: dict) -> None:
+        from visualizer.core.state import StateError
+
+        events = extra.get("events")
+        if not isinstance(events, list) or not all(
+                isinstance(e, list) and len(e) == 4 and isinstance(e[0], int) and all(isinstance(v, str) for v in e[1:])
+                for e in events):
+            raise StateError("extra/events is not a list of option changes")
+        for name in ("mode_hits", "mode_covered"):
+            value = extra.get(name)
+            if not isinstance(value, np.ndarray) or value.shape != getattr(self, name).shape:
+                raise StateError(f"extra/{name} does not fit the {len(self.mode_hits)} modes of the target")
+        if not isinstance(extra.get("live"), dict) or set(extra["live"]) != set(LIVE):
+            raise StateError("extra/live does not name the live options")
+        for name in ("last_d", "last_g"):
+            if not isinstance(extra.get(name), dict):
+                raise StateError(f"extra/{name} is missing")
+
+    def load_extra_state(self, extra: dict) -> None:
+        self._live = dict(extra["live"])
+        self.events = [tuple(e) for e in extra["events"]]
+        self.mode_hits = extra["mode_hits"].astype(np.int64)
+        self.mode_covered = extra["mode_covered"].astype(bool)
+        self.last_d = {k: v.to(self.device) for k, v in extra["last_d"].items()}
+        if self.last_d:
+            self.last_d.setdefault("eps", None)
+        self.last_g = {k: v.to(self.device) for k, v in extra["last_g"].items()}
+
+    def user_files(self) -> dict[str, str]:
+        dist = self.options["distribution"]
+        return {} if dist in OPTIONS["distribution"].choices else {"distribution": dist}
 
     # ---- live changes ---------------------------------------------------------------------------
     def apply_live(self, name: str, value: Any) -> None:
@@ -300,7 +352,7 @@ class GANLab(Lab):
             "phase": o["phase"], "lr_d": o["lr_d"], "lr_g": o["lr_g"], "k_d": o["k_d"], "k_g": o["k_g"],
             "noise_dim": self.noise_dim, "width": o["width"], "depth": o["depth"], "batch": o["batch"],
             "d_is_probability": o["loss"] != "wgan-gp", "device": str(self.device),
-            "history_stride": self.history.stride, "seed": self.seed,
+            "history_stride": self.history.stride, "seed": self.seed, "d_warmup": o["d_warmup"],
         }
         if self.images:
             with torch.no_grad():

@@ -73,6 +73,7 @@ from visualizer.labs.gnn.config import GENERATED, MAX_ONEHOT, OPTIONS, parse_nod
 from visualizer.labs.gnn.graphs import GraphData, load_graph
 from visualizer.labs.gnn.layout import SPRING_MAX_NODES, layout
 from visualizer.labs.gnn.models import GNN
+from visualizer.labs.gnn.progress import PROGRESS
 
 CURVES = ("loss", "acc_train", "acc_test")
 GRAPH_OPTIONS = ("graph", "nodes", "blocks", "degree", "mixing", "class_attr")
@@ -86,6 +87,7 @@ def _frozen(a: np.ndarray) -> np.ndarray:
 
 class GNNLab(Lab):
     OPTIONS = OPTIONS
+    PROGRESS = PROGRESS     # the build's progress facts; the lab's process forwards them as frames
 
     BIG_NODES = 20_000      # above this: sampled embeddings, attention only around the node
     EMB_SAMPLE = 5_000
@@ -95,6 +97,13 @@ class GNNLab(Lab):
 
     # ---- building -----------------------------------------------------------------------------
     def build(self) -> None:
+        PROGRESS.begin(self.options["graph"])     # facts for whoever waits (the view's loading line)
+        try:
+            self._build()
+        finally:
+            PROGRESS.end()
+
+    def _build(self) -> None:
         o = self.options
         dev = self.device
         self.rng = torch.Generator()           # CPU: a seed draws the same numbers on every device
@@ -105,6 +114,7 @@ class GNNLab(Lab):
         self.big = n > self.BIG_NODES
         x, self.feature_mode, self.feature_names = self._features(g)
         self.pos = self._layout(g)
+        PROGRESS.report("model", 0, 1, nodes=n)
         train, test = self._split(g)
         self.n_classes = len(g.class_names)
 
@@ -223,6 +233,17 @@ class GNNLab(Lab):
     @property
     def continuous(self) -> bool:
         return True
+
+    # ---- state (a session file) ------------------------------------------------------------
+    def state_parts(self) -> dict:
+        return {"model": self.model, "optimizer": self.optimizer, "rng": self.rng, "history": self.history}
+
+    def load_extra_state(self, extra: dict) -> None:
+        self._cache = None           # no frame cached from before the load
+
+    def user_files(self) -> dict[str, str]:
+        graph = self.options["graph"]
+        return {} if graph in OPTIONS["graph"].choices else {"graph": graph.strip()}
 
     # ---- live changes ---------------------------------------------------------------------------
     def apply_live(self, name: str, value: Any) -> None:

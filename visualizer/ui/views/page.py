@@ -33,6 +33,12 @@ def no_si_prefix(plot: pg.PlotItem) -> None:
         plot.getAxis(side).enableAutoSIPrefix(False)
 
 
+def text_scale(scale: float) -> float:
+    """The page's title and sentences grow more slowly than the plots' labels: at presentation zoom
+    (font scale 2) they are 1.7× as large, so the figure keeps most of a 1280 × 720 screen."""
+    return scale if scale <= 1 else 1 + 0.7 * (scale - 1)
+
+
 class Figure(QWidget):
     """The exported part of a page: title, subtitle, note, content, facts."""
 
@@ -48,7 +54,9 @@ class Figure(QWidget):
         self.facts = QLabel()
         for label in (self.title, self.subtitle, self.note):
             label.setTextFormat(Qt.TextFormat.PlainText)
-        for label in (self.subtitle, self.note, self.facts):
+        # every text wraps: a long title at font scale 2 never sets the window's minimum width
+        # (which squeezed the options pane) and is never cut
+        for label in (self.title, self.subtitle, self.note, self.facts):
             label.setWordWrap(True)
         self.facts.setTextFormat(Qt.TextFormat.RichText)
         for label in (self.title, self.subtitle, self.note, self.facts):
@@ -185,10 +193,11 @@ class Page(QWidget):
             pal.setColor(QPalette.ColorRole.Window, QColor(self.theme.background))
             pal.setColor(QPalette.ColorRole.WindowText, QColor(self.theme.foreground))
             widget.setPalette(pal)
-        self.title.setFont(font(self.scale, bold=True, delta=5))
-        self.subtitle.setFont(font(self.scale, delta=1))
-        self.note.setFont(font(self.scale, delta=1, bold=True))
-        self.facts.setFont(font(self.scale, delta=1))
+        text = text_scale(self.scale)
+        self.title.setFont(font(text, bold=True, delta=5))
+        self.subtitle.setFont(font(text, delta=1))
+        self.note.setFont(font(text, delta=1, bold=True))
+        self.facts.setFont(font(text, delta=1))
         self.title.setStyleSheet(f"color: {self.theme.foreground};")
         self.subtitle.setStyleSheet(f"color: {self.theme.muted};")
         self.note.setStyleSheet(f"color: {'#fbbf24' if self.theme.dark else '#b45309'};")

@@ -18,6 +18,79 @@ def option_label(option: Option) -> str:
     return option.name.replace("_", " ").capitalize()
 
 
+def choice_label(option: Option, value: Any) -> str:
+    """What a choice shows: the translation of "name=value" (a label for that option's value),
+    else of the bare value, else the value itself (the CLI's word, kept as the item's data)."""
+    key = f"{option.name}={value}"
+    text = tr(key)
+    return text if text != key else tr(str(value))
+
+
+def number_text(value: float) -> str:
+    """Significant digits, no padding: 0.0002, 0.003, 2.5, 10000, 1e-07."""
+    if value == 0:
+        return "0"
+    text = f"{value:.6g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        return f"{mantissa}e{int(exponent)}"
+    return text
+
+
+class NumberBox(QDoubleSpinBox):
+    """A float field that shows the number's significant digits (0.0002, not 0.000) and, for a
+    rate, steps by ×2 / ÷2 (0.002 → 0.004 → 0.008; one click never takes 0.002 to 0.102)."""
+
+    def __init__(self, option: Option, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.option = option
+        self.log_steps = option.is_rate
+        self.setDecimals(12)   # what is kept; what is shown is textFromValue's
+        lo = option.minimum if option.minimum is not None else -1e9
+        hi = option.maximum if option.maximum is not None else 1e9
+        self.setRange(lo, hi)
+        if option.step:
+            self.setSingleStep(option.step)
+        else:
+            self.setSingleStep(0.01 if hi <= 1 else 0.1)
+
+    def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt's name
+        return number_text(value)
+
+    def valueFromText(self, text: str) -> float:  # noqa: N802 - Qt's name
+        try:
+            return float(text.strip().replace(",", "."))
+        except ValueError:
+            return self.value()
+
+    def validate(self, text: str, pos: int):
+        from PySide6.QtGui import QValidator
+
+        t = text.strip().replace(",", ".")
+        if t in ("", "-", "+", ".", "-.", "+.") or t.lower().endswith(("e", "e-", "e+")):
+            return QValidator.State.Intermediate, text, pos
+        try:
+            v = float(t)
+        except ValueError:
+            return QValidator.State.Invalid, text, pos
+        if self.minimum() <= v <= self.maximum():
+            return QValidator.State.Acceptable, text, pos
+        return QValidator.State.Intermediate, text, pos
+
+    def fixup(self, text: str) -> str:
+        return number_text(self.value())
+
+    def stepBy(self, steps: int) -> None:  # noqa: N802 - Qt's name
+        if not self.log_steps:
+            return super().stepBy(steps)
+        v = self.value()
+        if v <= 0:   # ×2 from zero goes nowhere: the first step up is a small rate
+            if steps > 0:
+                self.setValue(min(self.maximum(), max(self.minimum(), 1e-4)))
+            return
+        self.setValue(min(self.maximum(), max(self.minimum(), v * 2.0 ** steps)))
+
+
 class OptionsPanel(QWidget):
     changed = Signal(str, object)  # option name, new value (already coerced)
 
@@ -55,17 +128,13 @@ class OptionsPanel(QWidget):
             w.setKeyboardTracking(False)
             w.valueChanged.connect(lambda v, n=name: self._emit(n, v))
         elif option.kind == "float":
-            w = QDoubleSpinBox()
-            w.setDecimals(6 if (option.maximum or 1) <= 1 else 3)
-            w.setRange(option.minimum if option.minimum is not None else -1e9,
-                       option.maximum if option.maximum is not None else 1e9)
-            w.setSingleStep(option.step or (10 ** -w.decimals() * 100 if (option.maximum or 1) <= 1 else 0.1))
+            w = NumberBox(option)
             w.setKeyboardTracking(False)
             w.valueChanged.connect(lambda v, n=name: self._emit(n, v))
         elif option.kind == "choice":
             w = QComboBox()
             for choice in option.choices:
-                w.addItem(str(choice), choice)
+                w.addItem(choice_label(option, choice), choice)
             w.currentIndexChanged.connect(lambda _i, n=name, box=w: self._emit(n, box.currentData()))
         else:
             w = QLineEdit()
@@ -119,3 +188,10 @@ class OptionsPanel(QWidget):
             label.setText(tr(option_label(option)))
             self.widgets[name].setToolTip(tr(option.help))
             label.setToolTip(tr(option.help))
+            box = self.widgets[name]
+            if isinstance(box, QComboBox):     # the items' words follow the language, their values stay
+                for i in range(box.count()):
+                    value = box.itemData(i)
+                    text = choice_label(option, value) if value in option.choices else str(value)
+                    if box.itemText(i) != text:
+                        box.setItemText(i, text)

@@ -8,12 +8,14 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QPointF, Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFontMetricsF, QTextCursor, QTextDocumentFragment
 from PySide6.QtWidgets import QGraphicsItem
 
 from visualizer.ui.fonts import BASE_POINT_SIZE, font  # noqa: F401 - re-exported for views
+from visualizer.ui.i18n import tr
 from visualizer.ui.theme import Theme
+from visualizer.ui.widgets.colors import QUANTITY_CMAPS, cmap_name, colormap  # noqa: F401 - re-exported
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
 
@@ -69,30 +71,243 @@ class ResizingCanvas(PlotCanvas):
 
 # ---- axes and titles that fit ----------------------------------------------------------------------
 class ThinAxis(pg.AxisItem):
-    """The one way tick labels are thinned: when they would overlap, only every k-th is written
-    (the smallest k that fits at the current size), so labels stay readable at any width."""
+    """The one way tick labels are fitted. Every label is written when they fit side by side; a
+    categorical axis (tokens, characters, nodes: `categorical = True`, set by the Heatmap) along
+    the bottom turns its labels upright when that makes them fit; otherwise only every k-th
+    label is written (the smallest k that fits) and, on a categorical axis, the axis says so
+    ("every other label") next to its name. `thin_step` is the k of the last paint."""
+
+    categorical = False
+    rotate = True            # a categorical bottom axis may stand its labels upright
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.thin_step = 1
+        self.rotated = False
+        self._rotated_extent = 0.0
+
+    def set_categorical(self, on: bool) -> None:
+        if on != self.categorical:
+            self.categorical = on
+            # pyqtgraph silently drops a label that runs past the axis' end (the first and last
+            # token); a categorical axis draws every label and fits them itself
+            # (an int: labels may reach that many pixels past the ends before pyqtgraph drops them)
+            self.setStyle(hideOverlappingLabels=160 if on else True)
+            if not on:
+                self._set_fit(1, False, 0.0)
+            self.picture = None
+            self.update()
+
+    def thin_note(self) -> str:
+        """The words shown beside the axis name when labels were left out ("" when none were)."""
+        if not self.categorical or self.thin_step <= 1:
+            return ""
+        if self.thin_step == 2:
+            return tr("every other label")
+        return tr("1 label in {k}").format(k=self.thin_step)
+
+    def labelString(self) -> str:  # noqa: N802 - pyqtgraph's name
+        if self._upright():
+            style = ";".join(f"{k}: {v}" for k, v in self.labelStyle.items())
+            return f"<span style='{style}'>{'<br>'.join(str(self.labelText))}</span>"
+        s = super().labelString()
+        note = self.thin_note()
+        if note:
+            style = ";".join(f"{k}: {v}" for k, v in self.labelStyle.items())
+            s += f"<span style='{style}; font-style: italic'> ({note})</span>"
+        return s
+
+    def _upright(self) -> bool:
+        """A short CJK name of a vertical axis ("键", "查询") is written upright, one character
+        under the other: turned on its side it reads as a garbled glyph."""
+        text = str(getattr(self, "labelText", "") or "")
+        return (self.orientation in ("left", "right") and 0 < len(text) <= 4 and not self.thin_note()
+                and all("\u2e80" <= c <= "\u9fff" or "\uff00" <= c <= "\uffef" for c in text))
+
+    def _updateLabel(self):  # noqa: N802 - pyqtgraph's name
+        super()._updateLabel()
+        self.resizeEvent(None)
+
+    def resizeEvent(self, ev=None):  # noqa: N802 - Qt's name
+        if self.label is not None:   # the axis name (and its note) shrinks to the axis' length
+            self.label.setScale(1.0)
+            length = self.size().height() if self.orientation in ("left", "right") else self.size().width()
+            natural = self.label.boundingRect().width()
+            if natural > 0 and length > 0 and natural > length and not self._upright():
+                self.label.setScale(max(0.5, length / natural))
+        super().resizeEvent(ev)
+        if self.label is not None and self.label.scale() != 1.0 and not self._upright():
+            br = self.label.boundingRect()
+            k = self.label.scale()
+            if self.orientation == "bottom":
+                self.label.setPos(int(self.size().width() / 2 - br.width() * k / 2),
+                                  int(self.size().height() - br.height() * k + 5))
+            elif self.orientation == "left":
+                self.label.setPos(-5, int(self.size().height() / 2 + br.width() * k / 2))
+        if self.label is None or self.orientation not in ("left", "right"):
+            return
+        if self._upright():
+            self.label.setRotation(0)
+            br = self.label.boundingRect()
+            x = -5 if self.orientation == "left" else self.size().width() - br.width() + 5
+            self.label.setPos(x, self.size().height() / 2 - br.height() / 2)
+        elif self.label.rotation() != -90:
+            self.label.setRotation(-90)
+            super().resizeEvent(ev)
+
+    def _updateMaxTextSize(self, x: int):  # noqa: N802 - pyqtgraph's name
+        if self.rotated:
+            x = max(x, int(math.ceil(self._rotated_extent)))
+        return super()._updateMaxTextSize(x)
+
+    def _set_fit(self, k: int, rotated: bool, extent: float) -> None:
+        changed_note = (k > 1) != (self.thin_step > 1) or (k != self.thin_step and k > 1)
+        changed_rot = rotated != self.rotated or (rotated and abs(extent - self._rotated_extent) > 1)
+        self.thin_step, self.rotated, self._rotated_extent = k, rotated, extent
+        if changed_rot:
+            self._updateMaxTextSize(0 if not rotated else int(math.ceil(extent)))
+            self._adjustSize()
+        if changed_note and self.categorical and self.label is not None:
+            if not self.label.isVisible() and self.thin_note():
+                self.label.setVisible(True)
+            self.label.setHtml(self.labelString())
+            self._adjustSize()
+            self.resizeEvent(None)
 
     def generateDrawSpecs(self, p):  # noqa: N802 - pyqtgraph's name
-        specs = super().generateDrawSpecs(p)
+        specs = self._fitted_specs(p)
+        self._last_label_rects = [] if specs is None else [s[0] for s in specs[2]]
+        self.label_count = len(self._last_label_rects)   # labels written / ticks there are
+        self.tick_count = getattr(self, "_ticks_in_view", self.label_count)
+        return specs
+
+    SHRINK = (1.0, 0.85, 0.72)   # tick labels may get this much smaller before they turn or thin
+
+    def setTickFont(self, font):  # noqa: N802 - pyqtgraph's name
+        self._base_font = font
+        super().setTickFont(font)
+
+    def _font_at(self, factor: float):
+        base = getattr(self, "_base_font", None)
+        if base is None:
+            return None
+        if factor == 1.0:
+            return base
+        f = type(base)(base)
+        f.setPointSizeF(max(6.0, base.pointSizeF() * factor))
+        return f
+
+    def _fitted_specs(self, p):
+        """Decide once per (axis length, labels, font) how the labels fit: full size, smaller,
+        upright or thinned; the decision is kept while those stay the same, because turning the
+        labels upright changes the plot's height and, with square cells, the labels' spacing: a
+        decision re-made from that spacing would flip back and forth."""
+        base = getattr(self, "_base_font", None)
+        factors = self.SHRINK if (self.categorical and base is not None) else (1.0,)
+        vertical = self.orientation in ("left", "right")
+        length = self.size().height() if vertical else self.size().width()
+        levels = getattr(self, "_tickLevels", None)
+        strings = tuple(t for level in levels for _, t in level) if levels else None
+        key = (round(length), strings, base.pointSizeF() if base is not None else None, self.categorical)
+        memo = getattr(self, "_fit_memo", None)
+        choice = memo[1] if memo is not None and memo[0] == key and strings is not None else None
+        if choice is None:
+            choice = ("thin", factors[1] if len(factors) > 1 else 1.0)
+            for factor in factors:
+                specs = self._specs_at(p, factor, base)
+                if specs is None:
+                    return specs
+                ordered = self._ordered(specs[2], vertical)
+                if len(ordered) < 2 or (self._fits(ordered, vertical, 3.0) and self._inside(ordered, vertical)):
+                    choice = ("plain", factor)
+                    break
+                if self.categorical and self.rotate and self.orientation == "bottom":
+                    gap = self._gap(ordered)
+                    height = max(s[0].height() for s in ordered)
+                    extent = max(s[0].width() for s in ordered)
+                    # upright only when it costs at most ~8 characters of height
+                    if gap >= height * 0.85 + 1 and extent <= 8 * height:
+                        choice = ("upright", factor)
+                        break
+            self._fit_memo = (key, choice)
+        mode, factor = choice
+        specs = self._specs_at(p, factor, base)
         if specs is None:
             return specs
         axis_spec, tick_specs, text_specs = specs
-        if len(text_specs) < 2:
-            return specs
-        vertical = self.orientation in ("left", "right")
-        ordered = sorted(text_specs, key=lambda s: s[0].top() if vertical else s[0].left())
-        pad = 3.0
+        ordered = self._ordered(text_specs, vertical)
+        self._ticks_in_view = len(ordered)
+        if len(ordered) < 2:
+            self._set_fit(1, False, 0.0)
+            return axis_spec, tick_specs, ordered
+        if mode == "upright":
+            top = min(s[0].top() for s in ordered)
+            extent = max(s[0].width() for s in ordered)
+            upright = [(QRectF(s[0].center().x() - s[0].height() / 2, top, s[0].height(), s[0].width()), s[1], s[2])
+                       for s in ordered]
+            k = self._thin_step(upright, False)
+            self._set_fit(k, True, extent)
+            return axis_spec, tick_specs, upright[::k]
+        k = self._thin_step(ordered, vertical)
+        self._set_fit(k, False, 0.0)
+        return axis_spec, tick_specs, ordered[::k]
+
+    def _specs_at(self, p, factor: float, base):
+        if base is not None:
+            self.style["tickFont"] = self._font_at(factor)
+        return super().generateDrawSpecs(p)
+
+    @staticmethod
+    def _ordered(text_specs, vertical: bool):
+        return sorted(text_specs, key=lambda s: s[0].top() if vertical else s[0].left())
+
+    def _inside(self, ordered, vertical: bool, margin: float = 12.0) -> bool:
+        """The first and last labels stay within the axis (and the few pixels it may overdraw)."""
+        if not self.categorical:
+            return True
+        if vertical:
+            return ordered[0][0].top() >= -margin and ordered[-1][0].bottom() <= self.size().height() + margin
+        return ordered[0][0].left() >= -margin and ordered[-1][0].right() <= self.size().width() + margin
+
+    @staticmethod
+    def _gap(ordered) -> float:
+        centres = [s[0].center().x() for s in ordered]
+        return min(b - a for a, b in zip(centres, centres[1:]))
+
+    def _thin_step(self, ordered, vertical: bool) -> int:
+        """The smallest k for which every k-th label fits."""
         for k in range(1, len(ordered) + 1):
-            kept = ordered[::k]
-            ok = True
-            for a, b in zip(kept, kept[1:]):
-                ra, rb = a[0], b[0]
-                if (rb.top() < ra.bottom() + pad) if vertical else (rb.left() < ra.right() + pad):
-                    ok = False
-                    break
-            if ok:
-                return axis_spec, tick_specs, kept
-        return axis_spec, tick_specs, ordered[:1]
+            if self._fits(ordered[::k], vertical, 3.0):
+                return k
+        return max(1, len(ordered))
+
+    @staticmethod
+    def _fits(specs, vertical: bool, pad: float) -> bool:
+        for a, b in zip(specs, specs[1:]):
+            ra, rb = a[0], b[0]
+            if (rb.top() < ra.bottom() + pad) if vertical else (rb.left() < ra.right() + pad):
+                return False
+        return True
+
+    def drawPicture(self, p, axisSpec, tickSpecs, textSpecs):  # noqa: N802 - pyqtgraph's name
+        if not self.rotated:
+            return super().drawPicture(p, axisSpec, tickSpecs, textSpecs)
+        super().drawPicture(p, axisSpec, tickSpecs, [])
+        if self.style["tickFont"] is not None:
+            p.setFont(self.style["tickFont"])
+        p.setPen(self.textPen())
+        for rect, _flags, text in textSpecs:   # rect: the upright label's box (width = text height)
+            p.save()
+            p.translate(rect.center())
+            p.rotate(-90)
+            w, h = rect.height(), rect.width()
+            p.drawText(QRectF(-w / 2, -h / 2, w, h), int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+                       text)
+            p.restore()
+
+    def label_rects(self) -> list[QRectF]:
+        """The tick labels' boxes of the last paint, in this axis' coordinates (for layout checks)."""
+        return list(getattr(self, "_last_label_rects", []))
 
 
 def thin_axes() -> dict:
@@ -100,29 +315,111 @@ def thin_axes() -> dict:
     return {side: ThinAxis(side) for side in ("left", "bottom")}
 
 
+MIN_TITLE_SCALE = 0.72   # a title shrinks to this much of its size before it is cut with "…"
+
+
 def relax_label(label: pg.LabelItem, min_width: float = 24.0, prefer_text_width: bool = True) -> None:
-    """Let a LabelItem (a plot title) be narrower than its text when space is short. pyqtgraph
-    makes a title's width its plot's minimum (again on every text change), which pushes whole
-    columns of a grid out of sight in a small window; the text's width stays the preferred size."""
+    """Let a LabelItem (a plot title) be narrower than its text when space is short, and make its
+    text fit the width it gets: first smaller (down to MIN_TITLE_SCALE), then cut with "…" (the
+    whole title stays in its tooltip). pyqtgraph makes a title's width its plot's minimum (again
+    on every text change), which pushes whole columns of a grid out of sight in a small window;
+    the text's width stays the preferred size. A title never runs over its neighbours."""
     if getattr(label, "_relaxed", False):
+        if min_width < label._min_width:
+            label._min_width = min_width
+            label.updateMin()
         return
     label._relaxed = True
+    label._min_width = min_width
+    label._natural = None        # (width, height) of the whole text at full size
+    label._full_html = ""
 
     def update_min(label=label):
-        bounds = label.itemRect()
-        narrow = min(min_width, bounds.width())
+        if label._natural is None:
+            label.item.setScale(1.0)
+            bounds = label.item.boundingRect()
+            label._natural = (bounds.width(), bounds.height())
+            label._full_html = label.item.toHtml()
+        w, h = label._natural
+        narrow = min(label._min_width, w)
         label.setMinimumWidth(narrow)
-        label.setMinimumHeight(bounds.height())
+        label.setMinimumHeight(h)
         label._sizeHint = {
-            Qt.SizeHint.MinimumSize: (narrow, bounds.height()),
-            Qt.SizeHint.PreferredSize: (bounds.width() if prefer_text_width else min_width, bounds.height()),
+            Qt.SizeHint.MinimumSize: (narrow, h),
+            Qt.SizeHint.PreferredSize: (w if prefer_text_width else label._min_width, h),
             Qt.SizeHint.MaximumSize: (-1, -1),
             Qt.SizeHint.MinimumDescent: (0, 0),
         }
         label.updateGeometry()
 
+    original_set_text = label.setText
+
+    def set_text(text, label=label, **args):
+        label._natural = None
+        label._elided = False
+        label.item.setScale(1.0)
+        original_set_text(text, **args)
+
+    def resize_event(ev, label=label):
+        fit_label(label)
+        pg.LabelItem.resizeEvent(label, ev)
+
     label.updateMin = update_min
+    label.setText = set_text
+    label.resizeEvent = resize_event
+    label._elided = False
     update_min()
+    fit_label(label)
+
+
+def fit_label(label: pg.LabelItem) -> None:
+    """Scale, then elide, a relaxed label's text to the label's width."""
+    if label._natural is None:
+        label.updateMin()
+    width = label.rect().width()
+    natural = label._natural[0]
+    if width <= 0 or natural <= 0:
+        return
+    item = label.item
+    if label._elided:
+        item.setHtml(label._full_html)
+        label._elided = False
+    scale = 1.0 if natural <= width else max(MIN_TITLE_SCALE, width / natural)
+    item.setScale(scale)
+    if natural * scale > width + 0.5:
+        doc = item.document()
+        full = len(doc.toPlainText())
+        lo, hi = 0, full
+        while lo < hi:                       # the most characters that fit with an ellipsis
+            mid = (lo + hi + 1) // 2
+            _truncate(item, label._full_html, mid)
+            if item.boundingRect().width() * scale <= width:
+                lo = mid
+            else:
+                hi = mid - 1
+        _truncate(item, label._full_html, lo)
+        label._elided = True
+        label.setToolTip(QTextDocumentFragment.fromHtml(label._full_html).toPlainText())
+    else:
+        label.setToolTip("")
+
+
+def _truncate(item, html: str, n: int) -> None:
+    item.setHtml(html)
+    cursor = QTextCursor(item.document())
+    cursor.movePosition(QTextCursor.MoveOperation.End)
+    end = cursor.position()
+    cursor.setPosition(min(n, end))
+    cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
+    cursor.insertText("…" if n < end else "")
+
+
+def title_rect(plot_or_label) -> QRectF:
+    """The scene rectangle a plot title's text covers (empty when it has none)."""
+    label = plot_or_label.titleLabel if isinstance(plot_or_label, pg.PlotItem) else plot_or_label
+    if not label.isVisible() or not label.item.toPlainText().strip():
+        return QRectF()
+    return label.mapRectToScene(label.itemRect())
 
 
 def add_plot(layout, row: int, col: int, **kwargs) -> pg.PlotItem:
@@ -137,6 +434,8 @@ def number_ticks(plot: pg.PlotItem, side: str, n: int) -> None:
     fit (so they never overlap, whatever the size and the font scale)."""
     axis = plot.getAxis(side)
     axis.setTicks(None)
+    if isinstance(axis, ThinAxis):
+        axis.set_categorical(False)   # numbers: pyqtgraph picks how many, no note needed
     if not getattr(axis, "_cell_ticks", False):
         axis._cell_ticks = True
         axis.tickValues = _cell_tick_values(axis)
@@ -175,7 +474,17 @@ def style_plot(plot: pg.PlotItem, theme: Theme, scale: float, title: str | None 
 
 
 def set_title(plot: pg.PlotItem, text: str, theme: Theme, scale: float) -> None:
+    """A plot's title in the theme's colour and the title size; it shrinks, then is cut with "…",
+    rather than run over its neighbours (see relax_label)."""
+    relax_label(plot.titleLabel)
+    if not text:
+        plot.setTitle(None)   # no title: no empty 30 px row above the plot
+        return
     plot.setTitle(text, color=theme.foreground, size=title_size(scale))
+    label = plot.titleLabel
+    height = math.ceil(label._natural[1]) if label._natural else 30
+    label.setMaximumHeight(height)                 # pyqtgraph fixes the row at 30 px, too low at 2×
+    plot.layout.setRowFixedHeight(0, height)
 
 
 def short_label(text: str, limit: int = 12) -> str:
@@ -188,50 +497,109 @@ def tick_list(labels):
 
 
 class Heatmap(QObject):
-    """A matrix as an image in a PlotItem: labelled rows/columns (row 0 at the top), an optional
-    colour bar, exact values on hover, numbers in the cells when they fit, and clickable cells."""
+    """A matrix as an image in a PlotItem: labelled rows/columns (row 0 at the top), square cells
+    (`square`), an optional colour bar with values, exact values on hover, numbers in the cells
+    only where they fit, and clickable cells. Colours: one map per kind of quantity
+    (widgets/colors.py), chosen from the data's sign unless `cmap` names a quantity or a map."""
 
     cell_clicked = Signal(int, int)
     hovered = Signal(str)
 
     def __init__(self, plot: pg.PlotItem, theme: Theme, scale: float = 1.0, *, colorbar: bool = True,
-                 cell_text: bool = True, show_axes: bool = True):
+                 cell_text: bool = True, show_axes: bool = True, square: bool = True):
         super().__init__()
         self.plot = plot
+        plot._heatmap = self   # layout checks find a plot's heatmap
         self.theme = theme
         self.scale = scale
         self.cell_text = cell_text
         self.text_max_cells = 144   # numbers are written in the cells only up to this many cells
-        self.text_max_side = 12     # ... and this many rows or columns
+        self.text_max_side = 12     # ... and this many rows or columns, and only when they fit
+        self.cell_text_shown = False
         self.values: np.ndarray | None = None
+        self.levels: tuple[float, float] = (0.0, 1.0)
         self.rows: list[str] = []
         self.cols: list[str] = []
         self.title = ""
-        self.cmap_name = theme.sequential
+        self.square = square
+        self.cmap_name = cmap_name(None, theme)
+        self._cmap_request: str | None = None
         if not isinstance(plot.getAxis("bottom"), ThinAxis):
             plot.setAxisItems(thin_axes())  # every label fits, or every k-th is written
+        relax_label(plot.titleLabel)
         self.image = pg.ImageItem(axisOrder="row-major")
         plot.addItem(self.image)
         plot.invertY(True)
         plot.setMenuEnabled(False)
         plot.hideButtons()
         plot.setMouseEnabled(x=False, y=False)
-        plot.getViewBox().setDefaultPadding(0.0)
+        vb = plot.getViewBox()
+        vb.setDefaultPadding(0.0)
+        if square:
+            vb.setAspectLocked(True, 1.0)
         if not show_axes:
             plot.hideAxis("left")
             plot.hideAxis("bottom")
         self._texts: list[pg.TextItem] = []   # a pool: reused from frame to frame, extras hidden
+        self._n_texts = 0
         self._mask_items: list = []
         self._ticks: tuple | None = None
         self._axis_labels: tuple | None = None
         self._shown_title: tuple | None = None
+        self._hover_cell: tuple[int, int] | None = None
         self.colorbar = None
         if colorbar:
-            self.colorbar = pg.ColorBarItem(interactive=False, width=12, colorMap=pg.colormap.get(self.cmap_name))
-            self.colorbar.setImageItem(self.image, insert_in=plot)
+            self.show_colorbar()
         self.image.hoverEvent = self._hover
         self.image.mouseClickEvent = self._click
+        vb.sigResized.connect(self._fit_cell_text)
+        vb.sigResized.connect(self._colorbar_ticks)
         self._style_all()
+
+    def show_colorbar(self) -> None:
+        """Add the colour bar (with its values) beside the plot, if it has none yet."""
+        if self.colorbar is not None:
+            return
+        self.colorbar = pg.ColorBarItem(interactive=False, width=max(10, int(12 * self.scale)),
+                                        colorMap=colormap(self.cmap_name, self.theme))
+        self.colorbar.setImageItem(self.image, insert_in=self.plot)
+        self.colorbar.setLevels(self.levels)
+        if self.values is not None:
+            self.image.setLevels(self.levels)
+        self._style_all()
+
+    def _colorbar_ticks(self, *_args) -> None:
+        """The colour bar's values: its ends (and the middle where there is room), written with
+        fmt, so they never overprint however short the bar is."""
+        if self.colorbar is None:
+            return
+        lo, hi = self.levels
+        f = font(self.scale, delta=-1)
+        fh = QFontMetricsF(f).height()
+        height = self.plot.getViewBox().height()
+        if height < 1.2 * fh:
+            values = []                         # no room for a number: the cells' hover says it
+        elif height < 2.2 * fh:
+            values = [hi]
+        elif height < 3.4 * fh:
+            values = [lo, hi]
+        else:
+            values = [lo, (lo + hi) / 2, hi]
+        key = (tuple(values), self.scale, round(height))
+        if getattr(self, "_bar_ticks", None) == key:
+            return
+        self._bar_ticks = key
+        axis = self.colorbar.axis
+        texts = [fmt(v, 2) for v in values]
+        # the end labels sit just inside the bar, so bars stacked in a column never overprint
+        inset = (hi - lo) * (0.5 * fh + 1) / max(height, 1.0)
+        placed = [min(max(v, lo + inset), hi - inset) if hi - lo > 2 * inset else v for v in values]
+        axis.setStyle(hideOverlappingLabels=True)
+        axis.setTicks([list(zip(placed, texts)), []])
+        if not texts:
+            texts = [""]
+        fm = QFontMetricsF(f)
+        axis.setWidth(int(max(fm.horizontalAdvance(t) for t in texts) + 12 * self.scale))
 
     def set_axis_labels(self, rows: str = "", cols: str = "") -> None:
         """Name the axes (e.g. "query" down the side, "key" along the bottom); "" leaves one unnamed."""
@@ -251,12 +619,17 @@ class Heatmap(QObject):
             axis.setPen(pg.mkPen(self.theme.muted))
             axis.setTextPen(pg.mkPen(self.theme.foreground))
             axis.setTickFont(font(self.scale, delta=-1))
+            axis.enableAutoSIPrefix(False)
 
     # ---- data ----------------------------------------------------------------------------
     def set_matrix(self, values, rows=None, cols=None, *, title: str = "", levels=None,
-                   cmap: str | None = None, masked=None) -> None:
-        """Draw `values` (R × C). `levels` defaults to (0, max) for non-negative data and a
-        symmetric (−m, m) for signed data; `masked` (bool R × C) cells are hatched grey."""
+                   cmap: str | None = None, masked=None, categorical: tuple[bool, bool] | None = None) -> None:
+        """Draw `values` (R × C). Row and column labels given are names (tokens: every one is
+        written, or the axis says which are), unless `categorical` = (rows?, cols?) says that
+        one side is numbers (dimensions: thinned silently, like any number axis). `levels` defaults to (0, max) for non-negative data and a
+        symmetric (−m, m) for signed data; `cmap` is a quantity ("probability", "signed",
+        "angle"...) or a colour map name (resolved for the theme); `masked` (bool R × C) cells
+        are hatched grey."""
         values = np.asarray(values, dtype=np.float64)
         if values.ndim != 2:
             raise ValueError(f"a heatmap needs a 2-D matrix, got shape {values.shape}")
@@ -272,10 +645,11 @@ class Heatmap(QObject):
             else:
                 m = float(np.abs(finite).max()) or 1.0
                 levels = (-m, m)
-        name = cmap or (self.theme.sequential if levels[0] >= 0 else self.theme.diverging)
-        if name != self.cmap_name or self.colorbar is None:
-            self.cmap_name = name
-        cmap_obj = pg.colormap.get(self.cmap_name)
+        levels = (float(levels[0]), float(levels[1]))
+        self.levels = levels
+        self._cmap_request = cmap
+        self.cmap_name = cmap_name(cmap, self.theme, signed=levels[0] < 0)
+        cmap_obj = colormap(self.cmap_name, self.theme)
         shown = np.where(np.isfinite(values), values, levels[0])
         self.image.setLookupTable(cmap_obj.getLookupTable(nPts=256))
         self.image.setImage(shown, levels=levels, autoLevels=False)
@@ -283,17 +657,28 @@ class Heatmap(QObject):
         if self.colorbar is not None:
             self.colorbar.setColorMap(cmap_obj)
             self.colorbar.setLevels(levels)
-        ticks = (tuple(self.rows), tuple(self.cols))
+            self._colorbar_ticks()
+        ticks = (tuple(self.rows), tuple(self.cols), categorical)
         if ticks != self._ticks:  # re-laying out the axes is the slow part of a redraw: only when labels change
             self._ticks = ticks
-            self.plot.getAxis("bottom").setTicks(tick_list(self.cols))
-            self.plot.getAxis("left").setTicks(tick_list(self.rows))
+            for side, labels in (("bottom", self.cols), ("left", self.rows)):
+                axis = self.plot.getAxis(side)
+                axis.setTicks(tick_list(labels))
+                if isinstance(axis, ThinAxis):
+                    named = (rows is not None, cols is not None) if categorical is None else categorical
+                    axis.set_categorical(bool(named[0] if side == "left" else named[1]))
             self.plot.setXRange(0, values.shape[1], padding=0)
             self.plot.setYRange(0, values.shape[0], padding=0)
         self.title = title
         self._set_title()
         self._draw_cell_text(values, levels, cmap_obj, masked)
         self._draw_mask(masked)
+        if self._hover_cell is not None:   # the readout follows the new numbers (a mask click...)
+            i, j = self._hover_cell
+            if i < values.shape[0] and j < values.shape[1]:
+                self.hovered.emit(self.describe_cell(i, j))
+            else:
+                self._hover_cell = None
 
     def _set_title(self) -> None:
         key = (self.title, self.theme.foreground, self.scale)
@@ -301,13 +686,15 @@ class Heatmap(QObject):
             self._shown_title = key
             set_title(self.plot, self.title, self.theme, self.scale)
 
+    def _cell_font(self, delta: float):
+        return font(self.scale, delta=delta)
+
     def _draw_cell_text(self, values, levels, cmap_obj, masked=None) -> None:
         r, c = values.shape
         n = 0
         hidden = np.zeros(values.shape, dtype=bool) if masked is None else np.asarray(masked, dtype=bool)
         if self.cell_text and r * c <= self.text_max_cells and max(r, c) <= self.text_max_side:
             lo, hi = levels
-            f = font(self.scale, delta=-2)
             finite = np.isfinite(values)
             frac = np.clip((values - lo) / (hi - lo), 0, 1) if hi != lo else np.full(values.shape, 0.5)
             rgb = cmap_obj.map(np.where(finite, frac, 0.0).ravel(), mode="float")[:, :3].reshape(r, c, 3)
@@ -324,12 +711,43 @@ class Heatmap(QObject):
                         self._texts.append(item)
                     item = self._texts[n]
                     item.setText(text, color="#111111" if light[i, j] else "#f5f5f5")
-                    item.setFont(f)
                     item.setPos(j + 0.5, i + 0.5)
-                    item.setVisible(True)
                     n += 1
+        self._n_texts = n
         for item in self._texts[n:]:
             item.setVisible(False)
+        self._fit_cell_text()
+
+    def cell_pixels(self) -> tuple[float, float]:
+        """A cell's width and height on screen, in pixels (0, 0 before the plot is laid out)."""
+        vb = self.plot.getViewBox()
+        if self.values is None or vb.width() <= 1 or vb.height() <= 1:
+            return 0.0, 0.0
+        (x0, x1), (y0, y1) = vb.viewRange()
+        return vb.width() / max(1e-12, x1 - x0), vb.height() / max(1e-12, y1 - y0)
+
+    def _fit_cell_text(self, *_args) -> None:
+        """Numbers in the cells only where they fit: the usual size, else smaller, else none."""
+        n = self._n_texts
+        if n == 0:
+            self.cell_text_shown = False
+            return
+        w, h = self.cell_pixels()
+        widest = max((item.textItem.toPlainText() for item in self._texts[:n]), key=len)
+        chosen = None
+        for delta in (-2.0, -3.0, -4.0):
+            f = self._cell_font(delta)
+            if f.pointSizeF() < 6.0:
+                break
+            fm = QFontMetricsF(f)
+            if fm.horizontalAdvance(widest) + 4 <= w and fm.height() + 1 <= h:
+                chosen = f
+                break
+        self.cell_text_shown = chosen is not None
+        for item in self._texts[:n]:
+            if chosen is not None:
+                item.setFont(chosen)
+            item.setVisible(chosen is not None)
 
     def _draw_mask(self, masked) -> None:
         for item in self._mask_items:
@@ -352,6 +770,13 @@ class Heatmap(QObject):
         self._style_all()
         if self.values is not None:
             self._set_title()
+            cmap_obj = colormap(cmap_name(self._cmap_request, theme, signed=self.levels[0] < 0), theme)
+            self.cmap_name = cmap_name(self._cmap_request, theme, signed=self.levels[0] < 0)
+            self.image.setLookupTable(cmap_obj.getLookupTable(nPts=256))
+            if self.colorbar is not None:
+                self.colorbar.setColorMap(cmap_obj)
+                self._colorbar_ticks()
+            self._fit_cell_text()
 
     # ---- interaction -----------------------------------------------------------------------
     def cell_at(self, pos: QPointF):
@@ -369,8 +794,10 @@ class Heatmap(QObject):
     def _hover(self, event) -> None:
         if event.isExit():
             self.image.setToolTip("")
+            self._hover_cell = None
             return
         cell = self.cell_at(event.pos())
+        self._hover_cell = cell
         if cell is not None:
             text = self.describe_cell(*cell)
             self.image.setToolTip(text)
@@ -382,29 +809,107 @@ class Heatmap(QObject):
         cell = self.cell_at(event.pos())
         if cell is not None:
             event.accept()
+            self._hover_cell = cell
             self.cell_clicked.emit(*cell)
+
+
+class LegendRow(pg.GraphicsWidget):
+    """A row under a plot's bottom axis that holds its legend: outside the data, never over a
+    curve, as many columns as fit the plot's width (one row of entries when there is room)."""
+
+    def __init__(self, legend: pg.LegendItem):
+        super().__init__()
+        self.legend = legend
+        self._busy = False     # fitting the columns resizes the legend: no re-entry from there
+        legend.setParentItem(self)
+        original = legend.updateSize
+
+        def update_size(original=original):
+            original()
+            if not self._busy:
+                self._place()
+                self.updateGeometry()
+
+        legend.updateSize = update_size
+        self.setSizePolicy(pg.QtWidgets.QSizePolicy.Policy.Preferred, pg.QtWidgets.QSizePolicy.Policy.Fixed)
+
+    def _entries(self) -> int:
+        return len(self.legend.items)
+
+    def _natural(self) -> tuple[float, float]:
+        if not self.legend.isVisible() or self._entries() == 0:
+            return 0.0, 0.0
+        size = self.legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize)
+        return size.width(), size.height()
+
+    def sizeHint(self, which, constraint=None):  # noqa: N802 - Qt's name
+        w, h = self._natural()
+        if which == Qt.SizeHint.MinimumSize:
+            return pg.QtCore.QSizeF(0.0, h)
+        if which == Qt.SizeHint.MaximumSize:
+            return pg.QtCore.QSizeF(1e6, h)
+        return pg.QtCore.QSizeF(w, h)
+
+    def resizeEvent(self, ev) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(ev)
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        n = self._entries()
+        width = self.rect().width()
+        if n == 0 or width <= 0 or self._busy:
+            return
+        self._busy = True
+        try:
+            before = self.legend.columnCount
+            for cols in range(n, 0, -1):
+                if cols != self.legend.columnCount:
+                    self.legend.setColumnCount(cols)
+                if self._natural()[0] <= width or cols == 1:
+                    break
+            self._place()
+        finally:
+            self._busy = False
+        if self.legend.columnCount != before:
+            self.updateGeometry()
+
+    def _place(self) -> None:
+        w, h = self._natural()
+        self.legend.setGeometry(max(0.0, (self.rect().width() - w) / 2), 0, w, h)
 
 
 class LiveCurves:
     """Named curves in one PlotItem, drawn from arrays the frame already holds (bounded by the lab).
-    Clip to view and automatic downsampling keep a redraw cheap however long the run."""
+    Clip to view and automatic downsampling keep a redraw cheap however long the run. The legend
+    sits in a row under the plot (outside the data); `legend="inside"` keeps pyqtgraph's corner one."""
 
-    def __init__(self, plot: pg.PlotItem, theme: Theme, scale: float = 1.0):
+    def __init__(self, plot: pg.PlotItem, theme: Theme, scale: float = 1.0, *, legend: str = "below"):
         self.plot = plot
         self.theme = theme
         self.curves: dict[str, pg.PlotDataItem] = {}
         plot.setClipToView(True)
         plot.setDownsampling(auto=True, mode="peak")
         plot.showGrid(x=True, y=True, alpha=0.2)
-        self.legend = plot.addLegend(offset=(-5, 5), labelTextColor=theme.foreground,
-                                     labelTextSize=_legend_size(scale))
+        self.legend_row: LegendRow | None = None
+        if legend == "inside":
+            self.legend = plot.addLegend(offset=(-5, 5), labelTextColor=theme.foreground,
+                                         labelTextSize=_legend_size(scale))
+        else:
+            self.legend = pg.LegendItem(offset=None, labelTextColor=theme.foreground,
+                                        labelTextSize=_legend_size(scale), colCount=8)
+            self.legend_row = LegendRow(self.legend)
+            plot.layout.addItem(self.legend_row, 4, 1)
         style_plot(plot, theme, scale)
 
     def set(self, name: str, x, y, *, label: str | None = None) -> None:
         curve = self.curves.get(name)
         if curve is None:
             color = self.theme.series[len(self.curves) % len(self.theme.series)]
-            curve = self.plot.plot(name=label or name, pen=pg.mkPen(color, width=2), skipFiniteCheck=True)
+            curve = self.plot.plot(name=None if self.legend_row is not None else (label or name),
+                                   pen=pg.mkPen(color, width=2), skipFiniteCheck=True)
+            if self.legend_row is not None:
+                self.legend.addItem(curve, label or name)
+                self.legend_row.fit_columns()
             self.curves[name] = curve
         curve.setData(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
 
@@ -414,6 +919,8 @@ class LiveCurves:
         if curve is not None:
             self.legend.removeItem(curve)
             self.plot.removeItem(curve)
+            if self.legend_row is not None:
+                self.legend_row.updateGeometry()
 
     def clear(self) -> None:
         for name in list(self.curves):
@@ -426,6 +933,9 @@ class LiveCurves:
             curve.setPen(pg.mkPen(theme.series[i % len(theme.series)], width=2))
         self.legend.setLabelTextColor(theme.foreground)
         self.legend.setLabelTextSize(_legend_size(scale))
+        if self.legend_row is not None:
+            self.legend_row.updateGeometry()
+            self.legend_row.fit_columns()
 
 
 def _legend_size(scale: float) -> str:

@@ -9,15 +9,22 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor
 
+from visualizer.ui.widgets import colors
+from visualizer.ui.widgets.colors import readable_on
+
 # 12 distinguishable head colours (Tableau 10 + two), then hues around the wheel
 HEAD_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
                 "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#3949ab", "#ad494a")
 
 
-def head_colour(h: int, n: int) -> QColor:
+def head_colour(h: int, n: int, background: str | None = None) -> QColor:
+    """Head h's colour (0-based); on a `background` it is lightened or darkened until it reads
+    (heads 11 and 12's dark blue and red vanish on the dark theme otherwise)."""
     if n <= len(HEAD_COLOURS):
-        return QColor(HEAD_COLOURS[h])
-    return pg.intColor(h, hues=n, values=1, minValue=200, maxValue=200, sat=200)
+        c = QColor(HEAD_COLOURS[h])
+    else:
+        c = pg.intColor(h, hues=n, values=1, minValue=200, maxValue=200, sat=200)
+    return readable_on(c, background) if background else c
 
 
 def weight_levels(matrix: np.ndarray, mode: str) -> tuple[float, float]:
@@ -35,6 +42,12 @@ def signed_levels(matrix: np.ndarray) -> tuple[float, float]:
     return -(m or 1.0), (m or 1.0)
 
 
+def display_tokens(frame) -> list[str]:
+    """The words the figure writes for a frame's tokens: its `token_labels` ("s" for the
+    tokenizer's "##s") where the lab gives them, else the tokens themselves."""
+    return [str(t) for t in (frame["token_labels"] if "token_labels" in frame.arrays else frame["tokens"])]
+
+
 def token_labels(tokens, numbered: bool = False) -> list[str]:
     tokens = [str(t) for t in tokens]
     if numbered:
@@ -42,9 +55,11 @@ def token_labels(tokens, numbered: bool = False) -> list[str]:
     return tokens
 
 
-def lookup_table(cmap_name: str) -> np.ndarray:
-    """256 × 4 uint8 RGBA for a pyqtgraph colour map name."""
-    return pg.colormap.get(cmap_name).getLookupTable(nPts=256, alpha=True, mode="byte")
+def lookup_table(cmap_name: str, theme=None) -> np.ndarray:
+    """256 × 4 uint8 RGBA for a quantity or colour map name (widgets/colors.py), for the theme."""
+    if theme is None:
+        return pg.colormap.get(cmap_name).getLookupTable(nPts=256, alpha=True, mode="byte")
+    return colors.lookup_table(cmap_name, theme)
 
 
 def mosaic(matrices: np.ndarray, lut: np.ndarray, background: QColor, *, max_cells: int = 64,

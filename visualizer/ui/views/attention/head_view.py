@@ -42,7 +42,8 @@ class AttentionLines(pg.GraphicsObject):
             painter.drawPath(path)
 
 
-def line_groups(weights: np.ndarray, heads, n_heads: int, focus: tuple[str, int] | None):
+def line_groups(weights: np.ndarray, heads, n_heads: int, focus: tuple[str, int] | None,
+                background: str | None = None):
     """(pen, path) groups for the enabled heads of one layer's weights (nh, T, T)."""
     groups = []
     T = weights.shape[-1]
@@ -62,7 +63,7 @@ def line_groups(weights: np.ndarray, heads, n_heads: int, focus: tuple[str, int]
             continue
         vals = w[qi, kj]
         bucket = np.minimum(BUCKETS - 1, (vals * BUCKETS).astype(int))
-        colour = head_colour(h, n_heads)
+        colour = head_colour(h, n_heads, background)
         for b in np.unique(bucket):
             sel = bucket == b
             n = int(sel.sum())
@@ -142,12 +143,12 @@ class HeadViewWidget(QWidget):
         self.legend_label.setFont(font(self.scale))
         self.legend_label.setStyleSheet(f"color: {self.theme.foreground};")
         for h, b in enumerate(self.buttons):
-            c = head_colour(h, n).name()
+            c = head_colour(h, n, self.theme.background).name()
             b.setFont(font(self.scale, bold=True, delta=-1))
             b.setStyleSheet(
                 f"QToolButton {{ color: {c}; background: transparent; border: 2px solid {c};"
                 f" border-radius: 4px; padding: 1px 6px; }}"
-                f"QToolButton:checked {{ color: #ffffff; background: {c}; }}")
+                f"QToolButton:checked {{ color: {'#111111' if self.theme.dark else '#ffffff'}; background: {c}; }}")
 
     def _toggle(self, h: int, on: bool) -> None:
         if on:
@@ -204,8 +205,9 @@ class HeadViewWidget(QWidget):
             item.setFont(font(self.scale, bold=True))
         rows = self._visible_rows()
         self.plot.setXRange(-0.55, 1.55, padding=0)
-        self.plot.setYRange(-1.3, min(T, rows) - 0.5, padding=0)
-        self.plot.setLimits(yMin=-1.5, yMax=max(T, rows) + 0.5, xMin=-0.6, xMax=1.6)
+        top = -(0.8 + 0.5 * self.scale)   # room for the "query"/"key" headers, which grow with the font
+        self.plot.setYRange(top, min(T, rows) - 0.5, padding=0)
+        self.plot.setLimits(yMin=top - 0.2, yMax=max(T, rows) + 0.5, xMin=-0.6, xMax=1.6)
 
     def _visible_rows(self) -> int:
         h = max(200, self.canvas.height())
@@ -215,7 +217,7 @@ class HeadViewWidget(QWidget):
         if self.weights is None:
             return
         heads = sorted(h for h in self.enabled if h < self.weights.shape[0])
-        groups, rect = line_groups(self.weights, heads, self.weights.shape[0], self.focus)
+        groups, rect = line_groups(self.weights, heads, self.weights.shape[0], self.focus, self.theme.background)
         self.lines.set_groups(groups, rect)
         self._mark_focus()
 

@@ -37,6 +37,10 @@ SHORT = {"x": "X", "q": "Q  (head {head})", "k": "K  (head {head})", "v": "V  (h
          "concat": "concat heads", "output": "output (W_O)"}
 GRID = (("x", "q", "k", "v"), ("scores", "scaled", "masked", "weights"), ("context", "concat", "output"))
 PER_HEAD = {"q", "k", "v", "scores", "scaled", "masked", "weights", "context"}
+# stages drawn on one colour scale (so ÷ √d_k visibly shrinks Q·Kᵀ); in the grid the last stage of
+# each group carries the group's colour bar
+SCALE_GROUPS = (("x", "q", "k", "v"), ("scores", "scaled", "masked"), ("weights",), ("context", "concat", "output"))
+GROUP_OF = {stage: group for group in SCALE_GROUPS for stage in group}
 
 
 def stage_matrix(frame: Frame, stage: str, head: int) -> np.ndarray:
@@ -60,7 +64,8 @@ class MHAPage(Page):
         self._first_column: dict[str, bool] = {}
         for r, row in enumerate(GRID):
             for c, stage in enumerate(row):
-                hm = Heatmap(add_plot(self.grid_canvas, r, c), theme, scale, colorbar=False, cell_text=False)
+                bar = GROUP_OF[stage][-1] == stage   # one colour bar per shared scale, at its end
+                hm = Heatmap(add_plot(self.grid_canvas, r, c), theme, scale, colorbar=bar, cell_text=False)
                 if c > 0:  # rows are the same tokens in every column: name them once, at the left
                     hm.plot.getAxis("left").setStyle(showValues=False)
                 self._connect(hm, stage)
@@ -132,14 +137,26 @@ class MHAPage(Page):
             masked = frame["mask"] if stage == "weights" or (stage == "masked" and hm is not self.single) else None
             if stage == "weights":
                 levels = weight_levels(values, options.get("levels", "max"))
-                hm.set_matrix(values, tokens, tokens, title=title, levels=levels, masked=masked)
+                hm.set_matrix(values, tokens, tokens, title=title, levels=levels, masked=masked, cmap="probability")
             else:
-                hm.set_matrix(values, tokens, tokens, title=title, levels=signed_levels(values), masked=masked)
+                hm.set_matrix(values, tokens, tokens, title=title, levels=self.stage_levels(frame, stage, head),
+                              masked=masked, cmap="signed")
             hm.set_axis_labels(tr("query") if not in_grid or self._first_column[stage] else "", tr("key"))
         else:
             dims = [str(d + 1) for d in range(values.shape[1])]
-            hm.set_matrix(values, tokens, dims, title=title, levels=signed_levels(values))
-            hm.set_axis_labels(tr("token") if not in_grid or self._first_column[stage] else "", tr("dimension"))
+            if in_grid:   # the overview: no dimension numbers (room for the matrices; the large stage has them)
+                hm.plot.getAxis("bottom").setStyle(showValues=False)
+            hm.set_matrix(values, tokens, dims, title=title, levels=self.stage_levels(frame, stage, head),
+                          cmap="signed", categorical=(True, False))
+            hm.set_axis_labels(tr("token") if not in_grid or self._first_column[stage] else "",
+                               "" if in_grid else tr("dimension"))
+
+    @staticmethod
+    def stage_levels(frame: Frame, stage: str, head: int) -> tuple[float, float]:
+        """One symmetric colour scale for the stages meant to be compared (SCALE_GROUPS): Q·Kᵀ,
+        ÷ √d_k and + mask share Q·Kᵀ's, so scaling shows as fading, in the grid and one by one."""
+        group = GROUP_OF[stage]
+        return signed_levels(np.concatenate([stage_matrix(frame, s, head).ravel() for s in group]))
 
     def restyle(self, theme, scale: float) -> None:
         super().restyle(theme, scale)

@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (QComboBox, QGraphicsRectItem, QHBoxLayout, QLabel
 from visualizer.core.frame import Frame
 from visualizer.labs.attention.config import PANELS
 from visualizer.ui.i18n import tr
-from visualizer.ui.views.attention.common import lookup_table, mosaic, signed_levels, token_labels, weight_levels
+from visualizer.ui.views.attention.common import (display_tokens, lookup_table, mosaic, signed_levels, token_labels,
+                                                  weight_levels)
 from visualizer.ui.views.attention.head_view import HeadViewWidget
 from visualizer.ui.views.page import Page
 from visualizer.ui.widgets.plots import (Heatmap, PlotCanvas, ResizingCanvas, ThinAxis, add_plot, fmt, font,
@@ -86,7 +87,7 @@ class ModelViewWidget(QWidget):
         self._geometry = (0, 0, 0)   # thumbnail side S, gap, T
         self._shape = None
         self._image_size = (1, 1)
-        self._lut = lookup_table(theme.sequential)
+        self._lut = lookup_table("probability", theme)
         self._levels = "max"
         self._selected = (0, 0)
         self.canvas.resized.connect(self._share_width)
@@ -194,7 +195,7 @@ class ModelViewWidget(QWidget):
     def restyle(self, theme, scale: float) -> None:
         self.theme, self.scale = theme, scale
         self.canvas.set_theme(theme)
-        self._lut = lookup_table(theme.sequential)
+        self._lut = lookup_table("probability", theme)
         pen = QPen(QColor(theme.accent))
         pen.setCosmetic(True)
         pen.setWidthF(3)
@@ -216,12 +217,14 @@ class NeuronViewWidget(QWidget):
         self.theme, self.scale = theme, scale
         self.canvas = PlotCanvas(theme)
         c = self.canvas
-        self.q_map = Heatmap(add_plot(c, 0, 0), theme, scale, colorbar=False, cell_text=False)
-        self.k_map = Heatmap(add_plot(c, 1, 0), theme, scale, colorbar=False, cell_text=False)
-        self.prod_map = Heatmap(add_plot(c, 1, 1), theme, scale, colorbar=False, cell_text=False)
-        self.sum_map = Heatmap(add_plot(c, 1, 2), theme, scale, colorbar=False, cell_text=True)
-        self.score_map = Heatmap(add_plot(c, 1, 3), theme, scale, colorbar=False, cell_text=True)
-        self.soft_map = Heatmap(add_plot(c, 1, 4), theme, scale, colorbar=False, cell_text=True)
+        # q and the keys share a colour scale (bar beside the keys), q ⊙ k has its own; the three
+        # one-column maps write their numbers (columns of values, not matrices: not square)
+        self.q_map = Heatmap(add_plot(c, 0, 0), theme, scale, colorbar=False, cell_text=False, square=False)
+        self.k_map = Heatmap(add_plot(c, 1, 0), theme, scale, colorbar=True, cell_text=False, square=False)
+        self.prod_map = Heatmap(add_plot(c, 1, 1), theme, scale, colorbar=True, cell_text=False, square=False)
+        self.sum_map = Heatmap(add_plot(c, 1, 2), theme, scale, colorbar=False, cell_text=True, square=False)
+        self.score_map = Heatmap(add_plot(c, 1, 3), theme, scale, colorbar=False, cell_text=True, square=False)
+        self.soft_map = Heatmap(add_plot(c, 1, 4), theme, scale, colorbar=False, cell_text=True, square=False)
         self.maps = (self.q_map, self.k_map, self.prod_map, self.sum_map, self.score_map, self.soft_map)
         for hm in self.maps:
             hm.hovered.connect(self.hovered)
@@ -251,14 +254,16 @@ class NeuronViewWidget(QWidget):
         finite = np.isfinite(scaled)
         e = np.where(finite, np.exp(scaled - scaled[finite].max()), 0.0)
         soft = e / e.sum()
-        tokens = token_labels(frame["tokens"])
+        tokens = display_tokens(frame)
         dims = [str(d + 1) for d in range(len(q))]
         qname = tokens[query]
+        qk = signed_levels(np.concatenate([q.ravel(), K.ravel()]))
         self.q_map.set_matrix(q[None, :], [qname], dims, title=tr("q of '{token}'").format(token=qname),
-                              levels=signed_levels(q))
-        self.k_map.set_matrix(K, tokens, dims, title=tr("keys k"), levels=signed_levels(K))
+                              levels=qk, categorical=(True, False))
+        self.k_map.set_matrix(K, tokens, dims, title=tr("keys k"), levels=qk, categorical=(True, False))
         self.k_map.set_axis_labels(tr("key"), tr("dimension"))
-        self.prod_map.set_matrix(prod, tokens, dims, title=tr("q ⊙ k"), levels=signed_levels(prod))
+        self.prod_map.set_matrix(prod, tokens, dims, title=tr("q ⊙ k"), levels=signed_levels(prod),
+                                 categorical=(True, False))
         self.prod_map.set_axis_labels("", tr("dimension"))
         # one-column maps get a one-character tick, so their axes are as tall as the others' (rows align)
         self.sum_map.set_matrix(score[:, None], tokens, ["Σ"], title=tr("Σ = q·k"), levels=signed_levels(score))
@@ -365,7 +370,7 @@ class PretrainedPage(Page):
         att = frame["attentions"]
         L, H, T, _ = att.shape
         layer, head = clamp_selection(options, L, H)
-        tokens = token_labels(frame["tokens"])
+        tokens = display_tokens(frame)
         neuron = panel == "neuron"
         self.query_label.setVisible(neuron)
         self.query_box.setVisible(neuron)
@@ -434,7 +439,7 @@ class PretrainedPage(Page):
             h = max(head, 0)
             facts += " · " + tr("layer {layer}, head {head}, query '{token}' (token {index}): q ⊙ k summed is the "
                                 "score; × {scale} (= 1/√d, masked keys −∞), then softmax = the model's own attention "
-                                "row").format(layer=layer + 1, head=h + 1, token=str(frame["tokens"][query]),
+                                "row").format(layer=layer + 1, head=h + 1, token=display_tokens(frame)[query],
                                               index=query + 1, scale=fmt(float(info["scale"])))
         note = ""
         if info.get("truncated"):

@@ -38,8 +38,8 @@ class TrainPage(Page):
 
         self.loss_plot = add_plot(self.canvas, 0, 0)
         self.acc_plot = add_plot(self.canvas, 1, 0)
-        self.loss = LiveCurves(self.loss_plot, theme, scale)
-        self.acc = LiveCurves(self.acc_plot, theme, scale)
+        self.loss = LiveCurves(self.loss_plot, theme, scale, legend="inside")
+        self.acc = LiveCurves(self.acc_plot, theme, scale, legend="inside")
         for curves in (self.loss, self.acc):
             curves.legend.setVisible(False)   # one curve each: the axis label names it
         self.canvas.resized.connect(self._share_width)
@@ -77,7 +77,8 @@ class TrainPage(Page):
             for h in range(heads):
                 plot = add_plot(self.maps_layout, l, h)
                 # redrawn up to 30 times a second: no numbers in the cells (exact values on hover)
-                hm = Heatmap(plot, self.theme, self.scale, colorbar=False, cell_text=False)
+                # one colour scale for all heads; its bar beside each layer's last head
+                hm = Heatmap(plot, self.theme, self.scale, colorbar=h == heads - 1, cell_text=False)
                 hm.hovered.connect(self.hint)
                 self.maps[(l, h)] = hm
         self._maps_shape = (layers, heads)
@@ -92,11 +93,11 @@ class TrainPage(Page):
         L, H, T, _ = att.shape
         self._ensure_maps(L, H)
         positions = [f"{i + 1}:{t}" for i, t in enumerate(frame["tokens"])]
-        levels = options.get("levels", "max")
+        levels = weight_levels(att, options.get("levels", "max"))     # shared: heads compare at a glance
         for (l, h), hm in self.maps.items():
             m = att[l, h]
             hm.set_matrix(m, positions, positions, title=tr("layer {layer} · head {head}").format(layer=l + 1, head=h + 1),
-                          levels=weight_levels(m, levels))
+                          levels=levels, cmap="probability")
             hm.set_axis_labels(tr("query"), tr("key"))
         title = tr("A tiny transformer learns to {task}").format(task=tr(info["task"]))
         facts = tr("step {step} · loss {loss} · token accuracy {acc} · learning rate {lr} · "

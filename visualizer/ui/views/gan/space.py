@@ -15,7 +15,8 @@ from PySide6.QtGui import QImage
 from visualizer.core.frame import Frame
 from visualizer.ui.theme import Theme
 from visualizer.ui.views.gan import style
-from visualizer.ui.widgets.plots import color, css_size, font, style_plot
+from visualizer.ui.views.gan.rows import TextRow
+from visualizer.ui.widgets.plots import LegendRow, color, css_size, font, style_plot
 
 SURFACE_UPSAMPLE = 4   # the lab's coarse D grid is shown bilinearly interpolated, 4× finer
 DIGIT_GAP = 1          # pixels between two digits
@@ -220,7 +221,8 @@ class SpacePlot(QObject):
                                         width=14, label="")
         plot.layout.addItem(self.colorbar, 2, 5)            # beside the plot, as insert_in would
         plot.layout.setColumnFixedWidth(4, 5)
-        self.manifold = pg.PlotDataItem(skipFiniteCheck=True, antialias=True)
+        # bare PlotCurveItems (not PlotDataItems): the same lines for a fraction of the Python cost
+        self.manifold = pg.PlotCurveItem(skipFiniteCheck=True, antialias=True)
         self.manifold.setZValue(-10)
         plot.addItem(self.manifold)
         self.modes = pg.ScatterPlotItem(pxMode=False, symbol="o")
@@ -230,7 +232,7 @@ class SpacePlot(QObject):
         plot.addItem(self.real)
         self.fake = pg.ScatterPlotItem(pxMode=True, symbol="o")
         plot.addItem(self.fake)
-        self.arrows = pg.PlotDataItem(connect="pairs", skipFiniteCheck=True, antialias=True)
+        self.arrows = pg.PlotCurveItem(connect="pairs", skipFiniteCheck=True, antialias=True)
         self.arrows.setZValue(5)
         plot.addItem(self.arrows)
         self.drawn = pg.ScatterPlotItem(pxMode=True, symbol="o")
@@ -241,12 +243,12 @@ class SpacePlot(QObject):
         self.digit_labels = [pg.TextItem(anchor=(0, 1)), pg.TextItem(anchor=(0, 1))]
         for item in self.digit_labels:
             plot.addItem(item)
-        self.readout = pg.TextItem(anchor=(0, 0))
-        self.readout.setParentItem(self.vb)
-        self.readout.setPos(8, 4)
-        self.legend = pg.LegendItem(offset=(8, -6))      # bottom left, in the margin below the data
-        self.legend.setParentItem(self.vb)
-        self._legend_entries: list = []
+        # outside the data: the legend (as many columns as fit), then the read-out (step, loss,
+        # optimizer, phase, points outside the view); the page puts both under the whole figure
+        self.legend = pg.LegendItem(offset=None)
+        self.legend_row = LegendRow(self.legend)
+        self.readout = TextRow()
+        self.outside = 0          # generated points outside the view (drawn on its edge)
         self._mesh_key = None
         self._mesh_order = self._mesh_connect = None
         self._range = None
@@ -268,6 +270,7 @@ class SpacePlot(QObject):
             item.setVisible(two_d)
         self.colorbar.setVisible(two_d)
         self.legend.setVisible(two_d)
+        self.legend_row.updateGeometry()
         self.digits.setVisible(not two_d)
         for item in self.digit_labels:
             item.setVisible(not two_d)
@@ -283,8 +286,8 @@ class SpacePlot(QObject):
         key = (x0, x1, y0, y1)
         if key != self._range:
             self._range = key
-            self.plot.setXRange(x0, x1, padding=0)
-            self.plot.setYRange(y0, y1, padding=0)
+            # one call: with the aspect locked, x then y alone would shrink x to y's aspect
+            self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
         span = max(x1 - x0, y1 - y0)
 
         # D's decision surface
@@ -324,7 +327,7 @@ class SpacePlot(QObject):
             if np.isfinite(pts).all():
                 self.manifold.setData(pts[:, 0], pts[:, 1], connect=self._mesh_connect)
             else:
-                self.manifold.setData([], [])
+                self.manifold.setData(np.zeros(0), np.zeros(0))
 
         # modes and their 3σ circles, filled when covered
         if "modes" in frame.arrays:
@@ -352,16 +355,33 @@ class SpacePlot(QObject):
                 self.real.setData(pos=real)
         show_fake = opts.get("show_fake", True)
         self.fake.setVisible(show_fake)
+        fake = finite_rows(frame["fake"])
+        # a point G has thrown outside the view is drawn on the view's edge (the read-out counts
+        # them): the picture keeps its axes, and the learner keeps seeing where the points went
+        shown = np.column_stack([np.clip(fake[:, 0], x0, x1), np.clip(fake[:, 1], y0, y1)]) if len(fake) else fake
+        self.outside = int((shown != fake).any(axis=1).sum()) if len(fake) else 0
         if show_fake:
-            move_points(self.fake, finite_rows(frame["fake"]))
+            move_points(self.fake, shown)
         show = opts.get("show_arrows", True) and show_fake
         self.arrows.setVisible(show)
+        seg = np.zeros((0, 2))
         if show:
             n = len(frame["arrows"])    # the arrows belong to the first n generated samples
-            seg = arrow_segments(frame["fake"][:n], frame["arrows"], span)
+            start = frame["fake"][:n]
+            start = np.column_stack([np.clip(start[:, 0], x0, x1), np.clip(start[:, 1], y0, y1)])
+            seg = arrow_segments(start, frame["arrows"], span)
             seg = seg if np.isfinite(seg).all() else np.zeros((0, 2))
-            self.arrows.setData(seg[:, 0], seg[:, 1]) if len(seg) else self.arrows.setData([], [])
-        self.set_readout(labels.get("readout", ""))
+            if len(seg):
+                self.arrows.setData(seg[:, 0], seg[:, 1], connect="pairs")
+            else:
+                self.arrows.setData(np.zeros(0), np.zeros(0))
+        readout = labels.get("readout", "")
+        self.no_push = bool(show) and not len(seg)
+        if self.no_push:     # arrows asked for, but −∇ loss is zero (or not finite) at every point
+            readout += " · " + labels.get("no_push", "no push")
+        if self.outside and show_fake:
+            readout += " · " + labels.get("outside", "{n} outside").format(n=self.outside)
+        self.set_readout(readout)
 
     def draw_digits(self, frame: Frame, labels: dict) -> None:
         self.set_kind("digits")
@@ -385,12 +405,14 @@ class SpacePlot(QObject):
     def set_colorbar_label(self, text: str) -> None:
         if text != self._cbar_label:
             self._cbar_label = text
-            self.colorbar.axis.setLabel(text)
             self.colorbar.axis.label.setFont(font(self.scale, delta=-1))
+            self.colorbar.axis.setLabel(text)
+            # not drawn beside the bar: pyqtgraph does not make room for it there, so it covered
+            # the tick numbers; the read-out under the figure says what the colour is
+            self.colorbar.axis.showLabel(False)
 
     def set_readout(self, text: str) -> None:
-        if self.readout.toPlainText() != text:
-            self.readout.setText(text)
+        self.readout.set_text(text)
 
     # ---- drawing your own distribution -----------------------------------------------------------
     def set_drawing(self, on: bool) -> None:
@@ -414,8 +436,9 @@ class SpacePlot(QObject):
         self.legend.addItem(self._swatch(style.fake_color(self.theme)), names["fake"])
         self.legend.addItem(pg.PlotDataItem(pen=self._mesh_pen()), names["manifold"])
         self.legend.addItem(pg.PlotDataItem(pen=self._arrow_pen()), names["arrows"])
-        self.legend.setColumnCount(4 if self.scale <= 1.15 else 2)
         self._style_legend()
+        self.legend_row.updateGeometry()
+        self.legend_row.fit_columns()
 
     def _swatch(self, c: str) -> pg.ScatterPlotItem:
         return pg.ScatterPlotItem(symbol="o", size=max(7, 9 * self.scale), brush=pg.mkBrush(c),
@@ -459,8 +482,9 @@ class SpacePlot(QObject):
         self.drawn.setSize(dot)
         self.manifold.setPen(self._mesh_pen())
         self.arrows.setPen(self._arrow_pen())
-        for item in self.digit_labels + [self.readout]:
+        for item in self.digit_labels:
             item.setColor(theme.foreground)
             item.setFont(font(scale, delta=-1))
+        self.readout.set_style(font(scale, delta=-1), theme.foreground)
         self._mode_key = None
         self._style_legend()

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer, Slot
-from PySide6.QtWidgets import QFileDialog, QGraphicsItem, QLabel, QPushButton, QWidget
+from PySide6.QtCore import QEvent, Qt, QTimer, Slot
+from PySide6.QtWidgets import QFileDialog, QGraphicsItem, QLabel, QPushButton, QSizePolicy, QWidget
 
 from visualizer.core.frame import Frame
 from visualizer.labs.gan.config import OPTIONS
@@ -31,7 +31,7 @@ from visualizer.ui.views.gan import style
 from visualizer.ui.views.gan.curves import CurvePlot, colored
 from visualizer.ui.views.gan.space import DrawingViewBox, SpacePlot
 from visualizer.ui.views.page import Page
-from visualizer.ui.widgets.plots import font, title_size
+from visualizer.ui.widgets.plots import font, set_title, thin_axes
 
 LOSS_WORDS = {"non-saturating": "non-saturating", "minimax": "minimax", "least-squares": "least squares",
               "wgan-gp": "Wasserstein + GP"}
@@ -41,6 +41,7 @@ EVENT_LABELS = {"lr_d": "lr D", "lr_g": "lr G", "k_d": "k D", "k_g": "k G", "opt
                 "loss": "loss", "gp_weight": "λ GP", "phase": "phase"}
 OPTIMIZER_WORDS = {"adam": "Adam", "sgd": "SGD"}
 MAX_DRAWN = 2000
+SPACE_SHARE = 0.56   # the most of the figure's width the (square) data space may take
 
 
 def event_text(name: str, old: str, new: str) -> str:
@@ -56,6 +57,38 @@ def event_text(name: str, old: str, new: str) -> str:
     return f"{tr(EVENT_LABELS.get(name, name))} {word(old)} → {word(new)}"
 
 
+class OneLineLabel(QLabel):
+    """A hint on one line, cut with "…" when the bar is narrow (the whole text in its tooltip):
+    a wrapped hint would take rows from the figure at a large font scale."""
+
+    def __init__(self):
+        super().__init__()
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._elide()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - a new font elides differently
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._elide()
+
+    def _elide(self) -> None:
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, max(0, self.width()))
+        if shown != super().text():
+            super().setText(shown)
+
+
 def _nice_ceiling(value: float) -> float:
     """The smallest of 1, 1.5, 2, 3, 4, 5, 6, 8 × 10^k that is ≥ value."""
     exp = 10.0 ** np.floor(np.log10(value))
@@ -67,6 +100,17 @@ def _nice_ceiling(value: float) -> float:
 
 def _fmt_points(points: list[tuple[float, float]]) -> str:
     return ";".join(f"{x:.4g},{y:.4g}" for x, y in points)
+
+
+def _check_drawable(frame: Frame) -> None:
+    """ValueError, in words, for a frame whose plot range is not finite (points near ±1e308
+    overflow it): the window's banner shows it, and the plot keeps the last good frame."""
+    x0, x1, y0, y1 = (float(v) for v in frame.info.get("view_range", (0.0, 1.0, 0.0, 1.0)))
+    with np.errstate(over="ignore", invalid="ignore"):
+        ok = np.isfinite([x0, x1, y0, y1, x1 - x0, y1 - y0]).all()
+    if frame.kind == "gan2d" and not ok:
+        raise ValueError("the points lie too far out to plot (their range overflows): rescale the data "
+                         "or press Reset; the plot keeps the last frame it could draw")
 
 
 class GANPage(Page):
@@ -91,8 +135,7 @@ class GANPage(Page):
         self.clear_button.clicked.connect(self._clear_drawing)
         self.csv_button = QPushButton()
         self.csv_button.clicked.connect(self._choose_csv)
-        self.hint_label = QLabel()
-        self.hint_label.setWordWrap(True)
+        self.hint_label = OneLineLabel()
         for w in (self.draw_button, self.train_button, self.clear_button, self.csv_button):
             self.add_control(w)
         self.add_control(self.hint_label, 1)
@@ -101,12 +144,13 @@ class GANPage(Page):
         self.figure.box.setContentsMargins(0, 0, 0, 0)   # the plots only: no title row
         self.canvas.ci.setContentsMargins(6, 6, 6, 6)
         self.canvas.ci.setSpacing(8)
-        self.space_item = pg.PlotItem(viewBox=DrawingViewBox())
+        # ThinAxis: tick labels thin out instead of overprinting when a plot is small
+        self.space_item = pg.PlotItem(viewBox=DrawingViewBox(), axisItems=thin_axes())
         self.space = SpacePlot(self.space_item, theme, font_scale)
         self.space.point_drawn.connect(self._point_drawn)
-        self.loss_plot = CurvePlot(pg.PlotItem(), theme, font_scale)
-        self.d_plot = CurvePlot(pg.PlotItem(), theme, font_scale)
-        self.mode_plot = CurvePlot(pg.PlotItem(), theme, font_scale)
+        self.loss_plot = CurvePlot(pg.PlotItem(axisItems=thin_axes()), theme, font_scale)
+        self.d_plot = CurvePlot(pg.PlotItem(axisItems=thin_axes()), theme, font_scale)
+        self.mode_plot = CurvePlot(pg.PlotItem(axisItems=thin_axes()), theme, font_scale)
         self.loss_plot.add("d_loss", style.d_loss_color)
         self.loss_plot.add("g_loss", style.g_loss_color)
         self.loss_plot.label_events = True          # event texts on the top plot only
@@ -115,6 +159,13 @@ class GANPage(Page):
         self.mode_plot.add("modes_covered", style.coverage_color)
         self.mode_plot.add("high_quality", style.d_loss_color)
         self.mode_plot.fit_y((0.0, 1.05))
+        self._fit_key = None
+        self._fit_timer = QTimer(self)          # the page's own: it dies with the page
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self.fit_space)
+        self.canvas.installEventFilter(self)
+        self.space.vb.sigResized.connect(self._schedule_fit)
         self._relayout(modal=True)
         self._set_drawing_ui(False)
         self.restyle(theme, font_scale)
@@ -126,7 +177,11 @@ class GANPage(Page):
         Off while a figure is exported, so SVG and PDF get vectors and text, not pixmaps."""
         mode = QGraphicsItem.CacheMode.DeviceCoordinateCache if on else QGraphicsItem.CacheMode.NoCache
         static = (pg.AxisItem, pg.LegendItem, pg.LabelItem)
-        for item in self.canvas.scene().items():
+        try:  # a zero timer may fire after the page was deleted (an export's teardown): nothing to do
+            scene = self.canvas.scene()
+        except RuntimeError:
+            return
+        for item in scene.items():
             if isinstance(item, static):
                 item.setCacheMode(mode)
         for item in (self.space.real, self.space.modes):
@@ -138,7 +193,8 @@ class GANPage(Page):
             return
         self._layout_key = modal
         ci = self.canvas.ci
-        for item in (self.space_item, self.loss_plot.plot, self.d_plot.plot, self.mode_plot.plot):
+        footer = (self.space.legend_row, self.space.readout)
+        for item in (self.space_item, self.loss_plot.plot, self.d_plot.plot, self.mode_plot.plot) + footer:
             if item in ci.items:
                 ci.removeItem(item)
         rows = 3 if modal else 2
@@ -147,20 +203,59 @@ class GANPage(Page):
         ci.addItem(self.d_plot.plot, row=1, col=1)
         if modal:
             ci.addItem(self.mode_plot.plot, row=2, col=1)
+        # the data space's legend and read-out: a row under the whole figure, so their wrapping
+        # never depends on (and never squeezes) the square data space
+        ci.addItem(self.space.legend_row, row=3, col=0, colspan=2)
+        ci.addItem(self.space.readout, row=4, col=0, colspan=2)
         self.mode_plot.plot.setVisible(modal)
         grid = ci.layout
         grid.setColumnStretchFactor(0, 11)
         grid.setColumnStretchFactor(1, 9)
-        for r in range(3):
+        for r in range(5):
             grid.setRowStretchFactor(r, 1 if r < rows else 0)
         bottom = self.mode_plot if modal else self.d_plot
         for plot in (self.loss_plot, self.d_plot, self.mode_plot):
             plot.plot.setLabel("bottom", tr("training step") if plot is bottom else "")
             plot.plot.showAxis("bottom", True)
+            # the curves share their x axis: only the lowest plot numbers it
+            plot.plot.getAxis("bottom").setStyle(showValues=plot is bottom)
         self._style_axes()
+
+    # ---- a square data space -----------------------------------------------------------------------
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+        if obj is self.canvas and event.type() == QEvent.Type.Resize:
+            self._schedule_fit()
+        return False
+
+    def _schedule_fit(self, *args) -> None:
+        if not self._fit_timer.isActive():
+            self._fit_timer.start()
+
+    def fit_space(self) -> None:
+        """Give the data space a square plot area (its axes are aspect-locked to the data, so any
+        other shape would only add empty margins): as tall as the figure allows, at most
+        SPACE_SHARE of its width; the curves take the rest."""
+        item, vb = self.space_item, self.space.vb
+        outer, inner = item.geometry(), vb.geometry()
+        rect = self.canvas.ci.rect()
+        if outer.width() <= 0 or inner.width() <= 0 or rect.width() <= 0:
+            return
+        extra_w, extra_h = outer.width() - inner.width(), outer.height() - inner.height()
+        footer = sum(row.geometry().height() + 8 for row in (self.space.legend_row, self.space.readout))
+        width, height = rect.width() - 12, rect.height() - 12 - footer     # margins, spacing
+        side = max(80.0, min(height - extra_h, SPACE_SHARE * (width - 8) - extra_w))
+        key = (round(side + extra_w), round(side + extra_h))
+        if key == self._fit_key:
+            return
+        self._fit_key = key
+        grid = self.canvas.ci.layout
+        grid.setColumnFixedWidth(0, key[0])
+        item.setMaximumHeight(key[1])
+        grid.setAlignment(item, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
 
     # ---- drawing a frame ---------------------------------------------------------------------------
     def draw(self, frame: Frame, options: dict) -> None:
+        _check_drawable(frame)   # before any item changes: a refused frame leaves the plot as it was
         self.frame, self.options = frame, dict(options)
         info = frame.info
         modal = "modes_covered" in frame.arrays
@@ -171,6 +266,10 @@ class GANPage(Page):
         readout = tr("step {step}").format(step=f"{frame.step:,}")
         readout += " · " + loss_name + " · " + OPTIMIZER_WORDS.get(info.get("optimizer", ""), "")
         readout += " · " + tr(PHASE_WORDS.get(info.get("phase", "both"), "both train"))
+        if info.get("d_warmup"):
+            readout += " · " + tr("D trained alone for {n} updates first").format(n=int(info["d_warmup"]))
+        if frame.kind == "gan2d" and self.options.get("show_surface", True):
+            readout += " · " + tr("colour: {what}").format(what=tr("D(x)") if prob else tr("critic"))
         self._draw_space(frame, prob, readout)
         self._draw_curves(frame, prob, loss_name, modal)
 
@@ -182,7 +281,9 @@ class GANPage(Page):
         if frame.kind == "gan2d":
             self._space_title(tr("Data space: real vs generated"))
             self.space.set_colorbar_label(tr("D(x)") if prob else tr("critic"))
-            self.space.draw_2d(frame, self.options, {"readout": readout})
+            self.space.draw_2d(frame, self.options, {
+                "readout": readout, "outside": tr("{n} generated points outside the view, drawn on its edge"),
+                "no_push": tr("no arrows: G's loss has no gradient left (D rates its points as surely real)")})
         else:
             self._space_title(tr("Generated digits"))
             self.space.draw_digits(frame, {"generated": tr("generated (fixed latent vectors)"),
@@ -193,9 +294,8 @@ class GANPage(Page):
         info = frame.info
         step = frame["step"]
         lp, dp, mp = self.loss_plot, self.d_plot, self.mode_plot
-        lp.set_title(tr("{d} and {g} · {loss}").format(
-            d=colored(tr("D loss"), lp.color_of("d_loss")), g=colored(tr("G loss"), lp.color_of("g_loss")),
-            loss=loss_name))
+        lp.set_title(tr("{d} and {g}").format(
+            d=colored(tr("D loss"), lp.color_of("d_loss")), g=colored(tr("G loss"), lp.color_of("g_loss"))))
         lp.set("d_loss", step, frame["d_loss"])
         lp.set("g_loss", step, frame["g_loss"])
         lp.fit_y()
@@ -205,8 +305,8 @@ class GANPage(Page):
         real_name, fake_name = (tr("D(real)"), tr("D(fake)")) if prob else (tr("critic(real)"), tr("critic(fake)"))
         names = {"real": colored(real_name, dp.color_of("d_real")), "fake": colored(fake_name, dp.color_of("d_fake"))}
         if prob:
-            dp.set_title(tr("Mean {real} and {fake}: ½ at equilibrium").format(**names))
-            dp.reference(0.5, "½")
+            dp.set_title(tr("Mean {real} and {fake}").format(**names))
+            dp.reference(0.5, tr("½: equilibrium"))
         else:
             dp.set_title(tr("Mean {real} and {fake}").format(**names))
             dp.reference(None)
@@ -222,7 +322,7 @@ class GANPage(Page):
             covered = frame["modes_covered"]
             mp.set_title(tr("{covered} and {quality}").format(
                 covered=colored(tr("modes covered ÷ {k}").format(k=k), mp.color_of("modes_covered")),
-                quality=colored(tr("high-quality samples"), mp.color_of("high_quality"))))
+                quality=colored(tr("high quality"), mp.color_of("high_quality"))))
             mp.set("modes_covered", ms, covered / max(k, 1))
             mp.set("high_quality", ms, frame["high_quality"])
             mp.set_readout(tr("{c} of {k} modes · {q:.0%} high quality").format(
@@ -242,10 +342,7 @@ class GANPage(Page):
         key = (text, self.theme.name, self.font_scale)
         if key != self._space_title_key:      # a title change re-lays out the plot: only on change
             self._space_title_key = key
-            self.space_item.setTitle(text, **self._title_style())
-
-    def _title_style(self) -> dict:
-        return {"color": self.theme.foreground, "size": title_size(self.font_scale)}
+            set_title(self.space_item, text, self.theme, self.font_scale)
 
     def figure_widget(self) -> QWidget:
         """The plots; item caches are off until the event loop runs again (the export that asked
@@ -334,6 +431,8 @@ class GANPage(Page):
         self.hint_label.setFont(font(scale, delta=-0.5))
         self.hint_label.setStyleSheet(f"color: {theme.muted};")
         self._space_title_key = None
+        self._fit_key = None
+        self._schedule_fit()
         self.retranslate()
 
     def retranslate(self) -> None:

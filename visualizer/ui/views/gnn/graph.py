@@ -3,24 +3,30 @@
 Drawing stays cheap at any size: one ScatterPlotItem holds every node (brushes and pens come
 from a small cached palette, indexed per node), one line item with connect="pairs" holds the
 plain edges, a few more the highlighted ones (the receptive field, the messages into the
-selected node, GAT's α in a handful of width bins). Text items only where they are read: every
-node of a small graph, else the selected node and its nearest neighbours."""
+selected node, GAT's α in a handful of width bins). One LabelLayer paints every label (every
+node of a small graph, else the selected node and its nearest neighbours).
+
+While training only the numbers change, not the picture: each item is given new data only when
+what it shows changed (the colours, the selected node, the layer), and the static ones (edges,
+nodes) keep a device-pixel cache, so a frame repaints by blitting."""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QPen
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QPen
+from PySide6.QtWidgets import QGraphicsItem
 
 from visualizer.ui.i18n import tr
-from visualizer.ui.widgets.plots import css_size, font, set_title, short_label
+from visualizer.ui.widgets.plots import LegendRow, css_size, font, set_title, short_label
 
 LABEL_ALL_MAX = 40        # label every node up to this many nodes
 LABEL_NEAR_MAX = 12       # else the selected node and up to this many of its neighbours
 ALPHA_BINS = 6            # GAT α drawn in this many width / colour bins
 EMB_LEVELS = 64           # an embedding dimension as colour: this many colour steps
 FADED = 70                # alpha of nodes outside the receptive field
+CACHE = QGraphicsItem.CacheMode.DeviceCoordinateCache
 
 
 def qcolor(name: str, alpha: int = 255) -> QColor:
@@ -86,6 +92,114 @@ def node_colors(frame, options: dict, layer: int, theme, cmap_name: str) -> Node
     return NodeColors(idx, palette, legend)
 
 
+def hold_levels(bar) -> None:
+    """Make a ColorBarItem ignore setLevels / setColorMap with what it already has: the Heatmap
+    sets both on every matrix, and each call re-lays out the bar's axis (its tick text, every
+    frame). (A kit change would do this inside Heatmap.set_matrix.)"""
+    set_levels = bar.setLevels
+
+    def guarded(values=None, low=None, high=None, update_items=True):
+        key = None if values is None else tuple(float(v) for v in values)
+        if key is not None and low is None and high is None and key == getattr(bar, "_held_levels", None):
+            return
+        bar._held_levels = key
+        set_levels(values, low, high, update_items)
+
+    bar.setLevels = guarded
+    set_map = bar.setColorMap
+
+    def guarded_map(colorMap, *args, **kwargs):  # noqa: N803 - pyqtgraph's name
+        key = (colorMap.getLookupTable(nPts=16).tobytes(), args, tuple(sorted(kwargs.items())))
+        if key == getattr(bar, "_held_map", None):
+            return
+        bar._held_map = key
+        set_map(colorMap, *args, **kwargs)
+
+    bar.setColorMap = guarded_map
+
+
+def graph_key(frame) -> tuple:
+    """What identifies the drawn graph and its layout across frames. Not the arrays' ids: a frame
+    that crossed from the lab's process is new arrays every time, the same numbers."""
+    pos = frame["pos"]
+    ei = frame["edge_index"]
+    step = max(1, ei.shape[1] // 4096)
+    return (len(frame["node_names"]), ei.shape, pos.shape, float(np.asarray(pos, dtype=np.float64).sum()),
+            int(ei[:, ::step].sum()), str(frame["node_names"][0]), str(frame["node_names"][-1]))
+
+
+def _same(a, b) -> bool:
+    return a is b or (a is not None and b is not None and a.shape == b.shape and np.array_equal(a, b))
+
+
+class LabelLayer(pg.GraphicsObject):
+    """Every node label in one item, painted in scene pixels at its node's position (pyqtgraph's
+    TextItem is one item per label, each re-laid out whenever anything moves). Labels beside
+    a node sit on a plate of the background colour, so a faded label stays readable over edges."""
+
+    def __init__(self):
+        super().__init__()
+        self.labels: list[tuple[float, float, str, QColor]] = []
+        self.font = None
+        self.inside = False
+        self.plate: QColor | None = None
+        self._key = None
+        self.setZValue(20)
+
+    def set_labels(self, labels, font, inside: bool, plate: QColor | None) -> None:
+        key = (tuple((x, y, t, c.rgba()) for x, y, t, c in labels), font.toString(), inside,
+               None if plate is None else plate.rgba())
+        if key == self._key:
+            return
+        self._key = key
+        self.prepareGeometryChange()
+        self.labels, self.font, self.inside, self.plate = list(labels), font, inside, plate
+        self.update()
+
+    def texts(self) -> list[str]:
+        return [t for _, _, t, _ in self.labels]
+
+    def viewTransformChanged(self):  # noqa: N802 - pyqtgraph's name: the margins are in pixels
+        self.prepareGeometryChange()
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
+        if not self.labels or self.font is None:
+            return QRectF()
+        xs = [x for x, _, _, _ in self.labels]
+        ys = [y for _, y, _, _ in self.labels]
+        fm = QFontMetricsF(self.font)
+        wide = max(fm.horizontalAdvance(t) for _, _, t, _ in self.labels) + 2 * fm.height()
+        pw, ph = self.pixelWidth() or 0.0, self.pixelHeight() or 0.0
+        return QRectF(min(xs) - wide * pw, min(ys) - 2 * fm.height() * ph,
+                      max(xs) - min(xs) + 2 * wide * pw, max(ys) - min(ys) + 4 * fm.height() * ph)
+
+    def paint(self, p, *args) -> None:
+        if not self.labels or self.font is None:
+            return
+        to_scene = self.sceneTransform()
+        scene_to_device = to_scene.inverted()[0] * p.transform()
+        p.save()
+        p.setTransform(scene_to_device)
+        p.setFont(self.font)
+        fm = QFontMetricsF(self.font)
+        h = fm.height()
+        pad = max(1.0, 0.15 * h)
+        for x, y, text, color in self.labels:
+            at = to_scene.map(QPointF(x, y))
+            w = fm.horizontalAdvance(text)
+            if self.inside:
+                rect = QRectF(at.x() - w / 2, at.y() - h / 2, w, h)
+            else:
+                rect = QRectF(at.x() + 0.45 * h + pad, at.y() - h / 2, w, h)
+                if self.plate is not None:
+                    p.setPen(Qt.PenStyle.NoPen)
+                    p.setBrush(self.plate)
+                    p.drawRoundedRect(rect.adjusted(-pad, 0, pad, 0), pad, pad)
+            p.setPen(color)
+            p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+        p.restore()
+
+
 class GraphPlot(QObject):
     node_clicked = Signal(int)     # the row of the clicked node
     node_hovered = Signal(int)     # the row under the mouse, −1 when it leaves
@@ -104,90 +218,119 @@ class GraphPlot(QObject):
         self.message_edges = pg.PlotDataItem(connect="pairs", skipFiniteCheck=True)
         self.nodes = pg.ScatterPlotItem(hoverable=True, tip=None, pxMode=True)
         self.selected = pg.ScatterPlotItem(pxMode=True)
+        self.labels = LabelLayer()
         for item in (self.edges, self.field_edges, *self.alpha_edges, self.message_edges, self.nodes,
-                     self.selected):
+                     self.selected, self.labels):
             plot.addItem(item)
+        self.edges.curve.setCacheMode(CACHE)     # drawn once per layout and view size, then blitted
+        self.nodes.setCacheMode(CACHE)
         self.nodes.sigClicked.connect(self._clicked)
         self.nodes.sigHovered.connect(self._hovered)
-        self.legend = pg.LegendItem(offset=(5, 5), labelTextColor=theme.foreground,
-                                    labelTextSize=css_size(scale, -1))
-        self.legend.setParentItem(plot.getViewBox())
+        self.legend = pg.LegendItem(offset=None, labelTextColor=theme.foreground,
+                                    labelTextSize=css_size(scale, -1), colCount=8)
+        self.legend_row = LegendRow(self.legend)      # under the graph: never over a node
+        plot.layout.addItem(self.legend_row, 4, 1)
         self._legend_key = None
         self.colorbar = pg.ColorBarItem(interactive=False, width=12, colorMap=pg.colormap.get(theme.diverging))
         plot.layout.addItem(self.colorbar, 2, 5)
+        hold_levels(self.colorbar)
         self.colorbar.hide()
-        self._texts: list[pg.TextItem] = []
         self._graph_key = None
+        self._keys: dict = {}          # item -> what it was last drawn from
         self.pos: np.ndarray | None = None
         self.shown_labels: list[str] = []
         self._hover_row = -1
 
     # ---- drawing ------------------------------------------------------------------------------
+    def _changed(self, item: str, key) -> bool:
+        """True (and remember key) if `item` was last drawn from something else."""
+        if self._keys.get(item, object()) == key:
+            return False
+        self._keys[item] = key
+        return True
+
     def draw(self, frame, options: dict, layer: int, colors: NodeColors) -> None:
         theme = self.theme
         names = frame["node_names"]
         pos = np.asarray(frame["pos"], dtype=np.float64)
         n = len(names)
         edge_index = frame["edge_index"]
-        key = (id(frame["pos"]), id(edge_index), n)
+        key = graph_key(frame)
         if key != self._graph_key:
             self._graph_key = key
+            self._keys = {}
             self.pos = pos
             und = edge_index[:, edge_index[0] < edge_index[1]]
             self.und = und
             x, y = pairs(und, pos)
             self.edges.setData(x, y)
             lo, hi = pos.min(axis=0), pos.max(axis=0)
-            self.plot.getViewBox().setRange(xRange=(lo[0], hi[0]), yRange=(lo[1], hi[1]), padding=0.06)
+            self.plot.getViewBox().setRange(xRange=(lo[0], hi[0]), yRange=(lo[1], hi[1]), padding=0.1)
         self.pos = pos
         node = int(frame["node"])
         hops = np.asarray(frame["hops"])
         reach = layer + 1
         near = (hops >= 0) & (hops <= reach)
-        inside = self._labels_inside(names)
+        vb = self.plot.getViewBox()
+        room = min(vb.width(), vb.height())
+        inside = self._labels_inside(names) and (room <= 0 or room >= 220)   # ids inside nodes that fit
         size = node_size(n, inside, self.scale)
+        if room > 0 and n <= 500:                      # a small plot: nodes that do not pile up
+            size = min(size, max(8.0, room / (2.0 * np.sqrt(n))))
+        self.node_px = size
+        style = (theme.name, theme.foreground, theme.muted, theme.accent, self.scale)
+        where = (node, layer, int(frame.info.get("layers", 1)))     # what hops, the field, messages follow
 
         # edges: plain (faded outside the field), the field's edges, the messages into the node
-        self.edges.setPen(cosmetic(qcolor(theme.muted, 90 if n <= 2000 else 40), 1.0))
-        both = near[self.und[0]] & near[self.und[1]]
-        self.field_edges.setData(*pairs(self.und[:, both], pos))
-        self.field_edges.setPen(cosmetic(qcolor(theme.foreground, 150), 1.6))
-        sources = np.asarray(frame.arrays.get(f"message_sources_l{layer}", np.zeros(0, np.int64)))
-        sources = sources[sources != node]
-        msg = np.stack([sources, np.full(len(sources), node)]) if len(sources) else np.zeros((2, 0), np.int64)
+        if self._changed("edge_pen", style):
+            self.edges.setPen(cosmetic(qcolor(theme.muted, 90 if n <= 2000 else 40), 1.0))
+            self.field_edges.setPen(cosmetic(qcolor(theme.foreground, 150), 1.6))
+            self.message_edges.setPen(cosmetic(qcolor(theme.accent), 3.0))
+        if self._changed("field", where):
+            both = near[self.und[0]] & near[self.und[1]]
+            self.field_edges.setData(*pairs(self.und[:, both], pos))
         attention = options.get("edges") == "attention" and f"attention_l{layer}" in frame.arrays
         self._draw_alpha(frame, options, layer, pos, attention)
-        if attention:
-            self.message_edges.setData([], [])
-        else:
-            self.message_edges.setData(*pairs(msg, pos))
-            self.message_edges.setPen(cosmetic(qcolor(theme.accent), 3.0))
+        if self._changed("messages", (where, attention)):
+            if attention:
+                self.message_edges.setData([], [])
+            else:
+                sources = np.asarray(frame.arrays.get(f"message_sources_l{layer}", np.zeros(0, np.int64)))
+                sources = sources[sources != node]
+                msg = (np.stack([sources, np.full(len(sources), node)]) if len(sources)
+                       else np.zeros((2, 0), np.int64))
+                self.message_edges.setData(*pairs(msg, pos))
 
         # nodes: one brush / pen per palette entry, faded outside the receptive field
         palette = colors.palette
-        brushes = [QBrush(qcolor(c)) for c in palette] + [QBrush(qcolor(c, FADED)) for c in palette]
-        table = np.empty(len(brushes), dtype=object)
-        table[:] = brushes
         idx = np.asarray(colors.index, dtype=np.int64) + np.where(near, 0, len(palette))
-        ring = cosmetic(qcolor(theme.foreground), 2.6 if n <= 500 else 1.6)
-        thin = cosmetic(qcolor(theme.muted, 160), 0.8)
-        pens = np.empty(n, dtype=object)
-        train = np.asarray(frame["train_mask"], dtype=bool)
-        pens[:] = thin
-        pens[train] = ring
-        self.nodes.setData(pos=pos, size=size, brush=table[idx], pen=pens, symbol="o")
-        sel = pos[node:node + 1]
-        self.selected.setData(pos=sel, size=size + 12 * self.scale, brush=None, symbol="o",
-                              pen=cosmetic(qcolor(theme.accent), 3.5))
+        last = self._keys.get("nodes")
+        if last is None or last[0] != (tuple(palette), style, size) or not _same(last[1], idx):
+            self._keys["nodes"] = ((tuple(palette), style, size), idx)
+            brushes = [QBrush(qcolor(c)) for c in palette] + [QBrush(qcolor(c, FADED)) for c in palette]
+            table = np.empty(len(brushes), dtype=object)
+            table[:] = brushes
+            ring = cosmetic(qcolor(theme.foreground), 2.6 if n <= 500 else 1.6)
+            thin = cosmetic(qcolor(theme.muted, 160), 0.8)
+            pens = np.empty(n, dtype=object)
+            train = np.asarray(frame["train_mask"], dtype=bool)
+            pens[:] = thin
+            pens[train] = ring
+            self.nodes.setData(pos=pos, size=size, brush=table[idx], pen=pens, symbol="o")
+        if self._changed("selected", (node, size, style)):
+            self.selected.setData(pos=pos[node:node + 1], size=size + 12 * self.scale, brush=None, symbol="o",
+                                  pen=cosmetic(qcolor(theme.accent), 3.5))
         self._draw_labels(frame, options, hops, near, inside, node, colors)
         self._draw_key(colors)
 
     def _draw_alpha(self, frame, options, layer: int, pos, on: bool) -> None:
         if not on:
-            for item in self.alpha_edges:
-                item.setData([], [])
-            self.edges.setVisible(True)
+            if self._changed("alpha", None):
+                for item in self.alpha_edges:
+                    item.setData([], [])
+                self.edges.setVisible(True)
             return
+        self._keys["alpha"] = True
         ei = frame["attention_edge_index"]
         alpha = np.asarray(frame[f"attention_l{layer}"], dtype=np.float64)
         head = int(options.get("head", -1))
@@ -222,37 +365,34 @@ class GraphPlot(QObject):
                 rows = [node, *neighbours.tolist()]
         else:
             rows = [node]
-        f = font(min(self.scale, 1.3), delta=-2, bold=True) if inside else font(self.scale, delta=-1.5)
-        self.shown_labels = []
-        for i, row in enumerate(rows):
-            if i == len(self._texts):
-                item = pg.TextItem("")
-                self.plot.addItem(item)
-                self._texts.append(item)
-            item = self._texts[i]
-            name = str(names[row])
-            self.shown_labels.append(name)
+        if inside:   # the ids fill about half a node: smaller nodes, smaller ids (never below 6 pt)
+            f = font(min(self.scale, 1.3), delta=-2, bold=True)
+            f.setPointSizeF(max(6.0, min(f.pointSizeF(), 0.42 * getattr(self, "node_px", 24.0))))
+        else:
+            f = font(self.scale, delta=-1.5)
+        theme = self.theme
+        faded = qcolor(theme.foreground, 150)          # outside the receptive field: dimmer, still read
+        labels = []
+        for row in rows:
             if inside:
-                rgb = QColor(colors.palette[int(colors.index[row])])
-                light = (0.299 * rgb.red() + 0.587 * rgb.green() + 0.114 * rgb.blue()) / 255 > 0.6
-                color = "#111111" if light else "#ffffff"
-                if not near[row]:
-                    color = self.theme.muted
-                item.setAnchor((0.5, 0.5))
+                if near[row]:
+                    rgb = QColor(colors.palette[int(colors.index[row])])
+                    light = (0.299 * rgb.red() + 0.587 * rgb.green() + 0.114 * rgb.blue()) / 255 > 0.6
+                    color = QColor("#111111" if light else "#ffffff")
+                else:                                  # a faded node shows the background through
+                    color = faded
             else:
-                color = self.theme.foreground if near[row] else self.theme.muted
-                item.setAnchor((-0.12, 0.5))
-            item.setText(short_label(name, 16), color=color)
-            item.setFont(f)
-            item.setPos(float(self.pos[row, 0]), float(self.pos[row, 1]))
-            item.setZValue(20)
-            item.setVisible(True)
-        for item in self._texts[len(rows):]:
-            item.setVisible(False)
+                color = QColor(theme.foreground) if near[row] else faded
+            labels.append((float(self.pos[row, 0]), float(self.pos[row, 1]), short_label(str(names[row]), 16), color))
+        self.shown_labels = [str(names[row]) for row in rows]
+        self.labels.set_labels(labels, f, inside, None if inside else qcolor(theme.background, 200))
 
     def _draw_key(self, colors: NodeColors) -> None:
         if colors.levels is not None:
-            self.legend.hide()
+            if self.legend.isVisible():
+                self.legend.hide()
+                self.legend_row.updateGeometry()
+            self._legend_key = None
             self.colorbar.show()
             self.colorbar.setColorMap(pg.colormap.get(self.theme.diverging))
             self.colorbar.setLevels(colors.levels)
@@ -268,7 +408,10 @@ class GraphPlot(QObject):
                 sample = pg.ScatterPlotItem(size=12 * self.scale, brush=QBrush(qcolor(color)),
                                             pen=cosmetic(qcolor(self.theme.background), 0.8), symbol="o")
                 self.legend.addItem(sample, short_label(name, 20))
-        self.legend.setVisible(bool(colors.legend))
+            self.legend_row.fit_columns()
+        if self.legend.isVisible() != bool(colors.legend):
+            self.legend.setVisible(bool(colors.legend))
+            self.legend_row.updateGeometry()
 
     def set_title(self, text: str) -> None:
         set_title(self.plot, text, self.theme, self.scale)

@@ -23,7 +23,8 @@ from PySide6.QtWidgets import QLabel, QToolButton
 from visualizer.core.frame import Frame
 from visualizer.labs.gnn.config import PHASES
 from visualizer.ui.i18n import tr
-from visualizer.ui.views.gnn.graph import GraphPlot, NodeColors, cosmetic, node_colors, qcolor
+from visualizer.ui.views.gnn.graph import GraphPlot, NodeColors, cosmetic, hold_levels, node_colors, qcolor
+from visualizer.ui.views.gnn.ranges import StickyRange, StickyTop
 from visualizer.ui.views.gnn.table import table_for
 from visualizer.ui.views.gnn.words import COLOR_WORDS, GRAPH_WORDS, MODEL_WORDS, PHASE_WORDS, steps_of
 from visualizer.ui.views.page import Page
@@ -79,12 +80,15 @@ class GNNPage(Page):
         table.layout.setColumnStretchFactor(1, 1)
         self.emb_plot = self.plain(add_plot(ci, 0, 2))
         self.emb_plot.setMouseEnabled(x=False, y=False)
-        self.emb_nodes = pg.ScatterPlotItem(pxMode=True, hoverable=True, tip=None)
+        # one scatter per colour (a uniform style: pyqtgraph's fast path, where per-point brushes and
+        # pens cost ~0.1 ms a point every frame), the labelled nodes' rings and the selected node on top
+        self.emb_groups: list[pg.ScatterPlotItem] = []
+        self.emb_rings = pg.ScatterPlotItem(pxMode=True)
         self.emb_selected = pg.ScatterPlotItem(pxMode=True)
-        self.emb_plot.addItem(self.emb_nodes)
+        self.emb_rings.setZValue(5)
+        self.emb_selected.setZValue(6)
+        self.emb_plot.addItem(self.emb_rings)
         self.emb_plot.addItem(self.emb_selected)
-        self.emb_nodes.sigClicked.connect(self._emb_clicked)
-        self.emb_nodes.sigHovered.connect(self._emb_hovered)
         self.train = self.curves(add_plot(ci, 1, 2))
         self.smooth = self.curves(add_plot(ci, 2, 2))
         self.smooth_marker = pg.InfiniteLine(angle=90, movable=False)
@@ -99,6 +103,17 @@ class GNNPage(Page):
         self.smooth.legend.anchor((0, 1), (0, 1), offset=(8, -8))
         self.colors: NodeColors | None = None
         self.shown_table = None
+        # ranges and levels that hold still while training: axes re-laid out only when they move
+        for plot in (self.emb_plot, self.train.plot, self.smooth.plot):
+            plot.disableAutoRange()
+        self.emb_x, self.emb_y = StickyRange(), StickyRange()
+        self.train_x, self.train_y = StickyTop(fill=0.2), StickyTop(floor=1.0)
+        self.smooth_y = StickyTop()
+        self.table_top, self.coef_top = StickyTop(), StickyTop()
+        self._shown: dict = {}          # what each title / axis label / range last showed
+        for hm in (self.table, self.coef):
+            if hm.colorbar is not None:
+                hold_levels(hm.colorbar)
         self.retranslate()
         self.restyle(theme, scale)
 
@@ -158,16 +173,92 @@ class GNNPage(Page):
         else:
             self.graph.nodes.setToolTip("")
 
+    def _emb_row(self, item, points) -> int | None:
+        """The graph row of the embedding point under the mouse."""
+        if not len(points) or self.frame is None or getattr(item, "rows", None) is None:
+            return None
+        return int(self.frame["emb_nodes"][int(item.rows[int(points[0].index())])])
+
     def _emb_clicked(self, item, points, event) -> None:
-        if len(points) and self.frame is not None:
+        row = self._emb_row(item, points)
+        if row is not None:
             event.accept()
-            self.node_clicked(int(self.frame["emb_nodes"][int(points[0].index())]))
+            self.node_clicked(row)
 
     def _emb_hovered(self, item, points, event) -> None:
-        if len(points) and self.frame is not None:
-            self.hint.emit(self.describe_node(int(self.frame["emb_nodes"][int(points[0].index())])))
+        row = self._emb_row(item, points)
+        if row is not None:
+            self.hint.emit(self.describe_node(row))
+
+    def _emb_group(self, i: int) -> pg.ScatterPlotItem:
+        while len(self.emb_groups) <= i:
+            item = pg.ScatterPlotItem(pxMode=True, hoverable=True, tip=None)
+            item.rows = None
+            item.sigClicked.connect(self._emb_clicked)
+            item.sigHovered.connect(self._emb_hovered)
+            self.emb_plot.addItem(item)
+            self.emb_groups.append(item)
+        return self.emb_groups[i]
 
     # ---- drawing ----------------------------------------------------------------------------------
+    def _once(self, what: str, key) -> bool:
+        """True (and remember key) if `what` last showed something else."""
+        if self._shown.get(what, object()) == key:
+            return False
+        self._shown[what] = key
+        return True
+
+    def _plot_title(self, plot, text: str) -> None:
+        if self._once(("title", id(plot)), (text, self.theme.foreground, self.scale)):
+            set_title(plot, text, self.theme, self.scale)
+
+    def _label(self, plot, side: str, text: str) -> None:
+        if self._once(("label", id(plot), side), (text, self.theme.foreground, self.scale)):
+            plot.setLabel(side, text, color=self.theme.foreground, **{"font-size": css_size(self.scale, -1)})
+
+    def _range(self, plot, axis: str, lo: float, hi: float) -> None:
+        if self._once(("range", id(plot), axis), (lo, hi)):
+            (plot.setXRange if axis == "x" else plot.setYRange)(lo, hi, padding=0)
+
+    def _levels(self, sticky: StickyTop, values) -> tuple[float, float]:
+        """Colour levels that hold still: (0, top) for non-negative data, else (−top, top)."""
+        v = np.asarray(values, dtype=np.float64)
+        v = v[np.isfinite(v)]
+        if v.size == 0:
+            return 0.0, 1.0
+        if v.min() >= 0:
+            return 0.0, sticky.fit(float(v.max()))
+        top = sticky.fit(float(np.abs(v).max()))
+        return -top, top
+
+    COMPACT_WIDTH = 640       # canvas pixels per unit of font scale below which ...
+    COMPACT_HEIGHT = 300      # ... (or this height) the right-hand column of plots gives way
+
+    def compact(self) -> bool:
+        """Too little room for five plots (presentation zoom beside the side panes): the graph and
+        the message table keep the canvas; the embedding, training and over-smoothing plots return
+        when there is room again, and the facts say so."""
+        c = self.canvas
+        return c.width() < self.COMPACT_WIDTH * self.scale or c.height() < self.COMPACT_HEIGHT * self.scale
+
+    def _fit_layout(self) -> None:
+        compact = self.compact()
+        if self._once("compact", compact):
+            ci = self.canvas.ci
+            for plot in (self.emb_plot, self.train.plot, self.smooth.plot):
+                plot.setVisible(not compact)
+            ci.layout.setColumnStretchFactor(2, 0 if compact else 7)
+            ci.layout.setColumnMaximumWidth(2, 0 if compact else 1e6)
+            if self.frame is not None and self.shown_table is not None:
+                layer, phase = self.current()
+                self.set_texts(self._title(self.frame, layer, phase), self._subtitle(self.frame),
+                               self._facts(self.frame, layer, self.shown_table), self._note(self.frame))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if hasattr(self, "_shown") and self.shown_table is not None:
+            self._fit_layout()
+
     def draw(self, frame: Frame, options: dict) -> None:
         self.frame, self.options = frame, dict(options)
         info = frame.info
@@ -181,25 +272,28 @@ class GNNPage(Page):
 
         self.colors = node_colors(frame, options, layer, self.theme, self.theme.diverging)
         self.graph.draw(frame, options, layer, self.colors)
-        self.graph.set_title(self._graph_title(frame, options, layer))
+        self._plot_title(self.graph_plot, self._graph_title(frame, options, layer))
         table = table_for(frame, options, layer, phase)
         self.shown_table = table
-        self.table.set_matrix(table.values, table.rows, table.cols, title=table.title)
+        self.table.set_matrix(table.values, table.rows, table.cols, title=table.title,
+                              levels=self._levels(self.table_top, table.values))
         self._draw_coef(table)
         self._draw_embedding(frame, options)
         self._draw_curves(frame)
         self._draw_smoothing(frame, layer)
+        self._fit_layout()
         self.set_texts(self._title(frame, layer, phase), self._subtitle(frame), self._facts(frame, layer, table),
                        self._note(frame))
 
     def _draw_coef(self, table) -> None:
         on = table.coef is not None
-        self.coef_plot.setVisible(on)
-        self.table_layout.layout.setColumnMaximumWidth(1, 1e6 if on else 0)
-        self.table_layout.layout.setColumnMinimumWidth(1, 44 * self.scale * (len(table.coef_cols) if on else 0))
+        if self._once("coef", (on, len(table.coef_cols), self.scale)):
+            self.coef_plot.setVisible(on)
+            self.table_layout.layout.setColumnMaximumWidth(1, 1e6 if on else 0)
+            self.table_layout.layout.setColumnMinimumWidth(1, 44 * self.scale * (len(table.coef_cols) if on else 0))
         if on:
             self.coef.set_matrix(table.coef, table.rows, table.coef_cols, title=table.coef_title,
-                                 levels=(0.0, max(1e-9, float(np.max(table.coef)))))
+                                 levels=(0.0, self.coef_top.fit(float(np.max(table.coef)))))
 
     def _graph_title(self, frame, options, layer: int) -> str:
         by = options.get("color_by", "class")
@@ -221,20 +315,35 @@ class GNNPage(Page):
         emb = np.asarray(frame[f"emb_l{k}"], dtype=np.float64)
         rows = np.asarray(frame["emb_nodes"], dtype=np.int64)
         colors = self.colors
-        palette = [QBrush(qcolor(c)) for c in colors.palette]
-        table = np.empty(len(palette), dtype=object)
-        table[:] = palette
-        brush = table[np.asarray(colors.index)[rows]]
+        index = np.asarray(colors.index)[rows]
         n = len(rows)
         size = 10 if n <= 500 else 5 if n <= 5000 else 3
+        edge = cosmetic(qcolor(self.theme.background), 0.6)
+        order = np.argsort(index, kind="stable")                 # the rows of each colour, in row order
+        bounds = np.searchsorted(index[order], np.arange(len(colors.palette) + 1))
+        for c, colour in enumerate(colors.palette):
+            item = self._emb_group(c)
+            members = order[bounds[c]:bounds[c + 1]]
+            item.rows = members
+            item.setData(pos=emb[members], size=size, brush=QBrush(qcolor(colour)), pen=edge)
+            item.setVisible(len(members) > 0)
+        for item in self.emb_groups[len(colors.palette):]:
+            item.rows = None
+            item.setData([], [])
+            item.setVisible(False)
         train = np.asarray(frame["train_mask"], dtype=bool)[rows]
-        pens = np.empty(n, dtype=object)
-        pens[:] = cosmetic(qcolor(self.theme.background), 0.6)
-        pens[train] = cosmetic(qcolor(self.theme.foreground), 2.0)
-        self.emb_nodes.setData(pos=emb, size=size, brush=brush, pen=pens)
+        self.emb_rings.setData(pos=emb[train], size=size, brush=None, pen=cosmetic(qcolor(self.theme.foreground), 2.0))
         node = int(frame["node"])
         at = np.flatnonzero(rows == node)
         self.emb_selected.setData(pos=emb[at], size=size + 10, brush=None, pen=cosmetic(qcolor(self.theme.accent), 3.0))
+        if len(emb):
+            if self._once("emb_layer", (k, self.graph._graph_key, len(rows))):
+                self.emb_x.reset()
+                self.emb_y.reset()
+            for sticky, axis, column in ((self.emb_x, "x", emb[:, 0]), (self.emb_y, "y", emb[:, 1])):
+                fitted = sticky.fit(float(column.min()), float(column.max()))
+                if fitted is not None:
+                    self._range(self.emb_plot, axis, *fitted)
         method = frame.info.get("emb_method", ["pca"] * L)[k]
         var = np.asarray(frame[f"emb_var_l{k}"])
         if method == "pca":
@@ -242,17 +351,19 @@ class GNNPage(Page):
             yl = tr("PC 2 ({share})").format(share=percent(var[1]))
         else:
             xl, yl = tr("dimension 0"), tr("dimension 1")
-        style = {"color": self.theme.foreground, "font-size": css_size(self.scale, -1)}
-        self.emb_plot.setLabel("bottom", xl, **style)
-        self.emb_plot.setLabel("left", yl, **style)
-        set_title(self.emb_plot, tr("Embedding space: layer {layer} output").format(layer=k + 1),
-                  self.theme, self.scale)
+        self._label(self.emb_plot, "bottom", xl)
+        self._label(self.emb_plot, "left", yl)
+        self._plot_title(self.emb_plot, tr("Embedding space: layer {layer} output").format(layer=k + 1))
 
     def _draw_curves(self, frame) -> None:
         x = np.asarray(frame["curve_step"], dtype=np.float64)
         for name, word in CURVE_WORDS.items():
             self.train.set(name, x, frame[name], label=tr(word))
-        set_title(self.train.plot, tr("Training: loss and accuracy"), self.theme, self.scale)
+        self._range(self.train.plot, "x", 0.0, self.train_x.fit(float(x[-1]) if len(x) else 1.0))
+        loss = np.asarray(frame["loss"], dtype=np.float64)
+        top = self.train_y.fit(float(np.nanmax(loss)) if np.isfinite(loss).any() else 1.0)
+        self._range(self.train.plot, "y", 0.0, top * 1.04)
+        self._plot_title(self.train.plot, tr("Training: loss and accuracy"))
 
     def _draw_smoothing(self, frame, layer: int) -> None:
         L = self.layers()
@@ -260,11 +371,16 @@ class GNNPage(Page):
         for name, word in SMOOTH_WORDS.items():
             self.smooth.set(name, x, frame[name], label=tr(word))
         ticks = [(0.0, tr("input"))] + [(float(k + 1), str(k + 1)) for k in range(L)]
-        self.smooth.plot.getAxis("bottom").setTicks([ticks])
-        self.smooth.plot.setXRange(-0.35, L + 0.25, padding=0)
-        self.smooth_marker.setPos(layer + 1)
-        self.smooth_marker.setPen(cosmetic(qcolor(self.theme.accent, 160), 1.5))
-        set_title(self.smooth.plot, tr("Over-smoothing: layer by layer"), self.theme, self.scale)
+        if self._once("smooth_ticks", tuple(ticks)):
+            self.smooth.plot.getAxis("bottom").setTicks([ticks])
+        self._range(self.smooth.plot, "x", -0.35, L + 0.25)
+        values = np.concatenate([np.asarray(frame[name], dtype=np.float64) for name in SMOOTH_WORDS])
+        finite = values[np.isfinite(values)]
+        self._range(self.smooth.plot, "y", 0.0, self.smooth_y.fit(float(finite.max()) if finite.size else 1.0) * 1.04)
+        if self._once("smooth_marker", (layer, self.theme.accent)):
+            self.smooth_marker.setPos(layer + 1)
+            self.smooth_marker.setPen(cosmetic(qcolor(self.theme.accent, 160), 1.5))
+        self._plot_title(self.smooth.plot, tr("Over-smoothing: layer by layer"))
 
     # ---- words ----------------------------------------------------------------------------------
     def _title(self, frame, layer: int, phase: str) -> str:
@@ -293,7 +409,8 @@ class GNNPage(Page):
         parts = [tr("after layer {layer}, {node} hears {n} of {total} nodes ({hops}-hop neighbourhood)").format(
             layer=layer + 1, node=info.get("node", ""), n=self.strong(f"{hears:,}"),
             total=f"{info.get('num_nodes', 0):,}", hops=layer + 1)]
-        if table.how:
+        compact = self.compact()
+        if table.how and not compact:
             parts.append(table.how)
         if info.get("loss") is not None and np.isfinite(info["loss"]):   # none before training
             parts.append(tr("loss {loss}").format(loss=self.strong(fmt(info["loss"]))))
@@ -306,7 +423,15 @@ class GNNPage(Page):
         return " · ".join(parts)
 
     def _note(self, frame) -> str:
-        if frame.info.get("classes_from") == "communities":
+        info = frame.info
+        if info.get("classes_from") == "communities":
+            if info.get("communities_method") == "spectral":
+                text = tr("This graph has no class attribute: the classes are its communities "
+                          "(spectral clustering, seeded).")
+                if info.get("communities_unassigned"):
+                    text += " " + tr("{n} nodes outside the large components have no class.").format(
+                        n=f"{info['communities_unassigned']:,}")
+                return text
             return tr("This graph has no class attribute: the classes are its communities (Louvain, seeded).")
         return ""
 
@@ -317,6 +442,8 @@ class GNNPage(Page):
     # ---- style and words -------------------------------------------------------------------------
     def restyle(self, theme, scale: float) -> None:
         super().restyle(theme, scale)
+        if hasattr(self, "_shown"):
+            self._shown = {}
         if hasattr(self, "graph"):
             self.graph.restyle(theme, scale)
         self.controls.setStyleSheet(f"background: {theme.panel};")

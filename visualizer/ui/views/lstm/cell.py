@@ -91,24 +91,32 @@ class ValueStrip:
         plot.addItem(self.mark)
         self.values = np.zeros(0)
         self.items = [self.image, self.frame_box, self.mark]
+        self._style = None
+        self._rect_n = None
 
     def set(self, values: np.ndarray, levels, lut, unit: int, accent: str, muted: str) -> None:
         values = np.asarray(values, dtype=np.float64).reshape(1, -1)
         self.values = values[0]
         n = values.shape[1]
-        self.image.setLookupTable(lut)
-        self.image.setImage(values, levels=levels, autoLevels=False)
-        self.image.setRect(QRectF(self.x, self.y, SW, SH))
-        pen = QPen(QColor(muted))
-        pen.setCosmetic(True)
-        self.frame_box.setPen(pen)
-        if 0 <= unit < n:
-            w = SW / n
-            self.mark.setRect(QRectF(self.x + unit * w, self.y - 0.35, w, SH + 0.7))
+        # the colour table, the frame and the marker's pens change with the theme, not per step
+        style = (id(lut), accent, muted, n)
+        if style != self._style:
+            self._style = style
+            self.image.setLookupTable(lut)
+            pen = QPen(QColor(muted))
+            pen.setCosmetic(True)
+            self.frame_box.setPen(pen)
             mark_pen = QPen(QColor(accent))
             mark_pen.setCosmetic(True)
             mark_pen.setWidthF(2.5)
             self.mark.setPen(mark_pen)
+        self.image.setImage(values, levels=levels, autoLevels=False)
+        if self._rect_n != n:
+            self._rect_n = n
+            self.image.setRect(QRectF(self.x, self.y, SW, SH))
+        if 0 <= unit < n:
+            w = SW / n
+            self.mark.setRect(QRectF(self.x + unit * w, self.y - 0.35, w, SH + 0.7))
             self.mark.setVisible(True)
         else:
             self.mark.setVisible(False)
@@ -221,13 +229,21 @@ class CellDiagram(QObject):
         return f"{max(5.0, min((BASE_POINT_SIZE + delta) * self.scale, cap)):.1f}pt"
 
     def fit_text(self) -> None:
+        """Every word at the size the drawing allows; a label whose text is unchanged is left
+        alone (a TextItem's setHtml lays its document out again: ~0.3 ms each, 15 per frame)."""
         size = self.text_size(1)
         for label, text, ink in self.box_texts:
-            label.setHtml(f'<span style="color:{ink}; font-size:{size}; font-weight:bold">{text}</span>')
+            self._set_html(label, f'<span style="color:{ink}; font-size:{size}; font-weight:bold">{text}</span>')
         size = self.text_size(-1)
         fg = self.theme.foreground
         for name, content in self.label_content.items():
-            self.labels[name].setHtml(f'<span style="color:{fg}; font-size:{size}">{content}</span>')
+            self._set_html(self.labels[name], f'<span style="color:{fg}; font-size:{size}">{content}</span>')
+
+    @staticmethod
+    def _set_html(label: pg.TextItem, html: str) -> None:
+        if getattr(label, "_html", None) != html:
+            label._html = html
+            label.setHtml(html)
 
     def _add(self, item):
         self.plot.addItem(item)

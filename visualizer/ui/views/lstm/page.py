@@ -13,7 +13,8 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QCheckBox, QLabel, QSizePolicy, QSlider, QStackedWidget, QTabBar, QToolButton
+from PySide6.QtWidgets import (QCheckBox, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QSlider, QStackedWidget,
+                               QTabBar, QToolButton, QWidget)
 
 from visualizer.core.frame import Frame
 from visualizer.labs.lstm.config import PAGES
@@ -55,12 +56,20 @@ class LSTMPage(Page):
         self.t_label.setMinimumWidth(90)
         self.animate = QCheckBox()
         self.animate.toggled.connect(self._animate_toggled)
-        self.add_control(self.tabs)
-        self.add_control(self.back)
-        self.add_control(self.slider, 1)
-        self.add_control(self.forward)
-        self.add_control(self.t_label)
-        self.add_control(self.animate)
+        # the tabs, then the time-step controls: on one row when they fit, else on two (a large
+        # font scale or a narrow window), so no tab scrolls away and no label is cut
+        self.stepper = QWidget()
+        row = QHBoxLayout(self.stepper)
+        row.setContentsMargins(0, 0, 0, 0)
+        for w, stretch in ((self.back, 0), (self.slider, 1), (self.forward, 0), (self.t_label, 0), (self.animate, 0)):
+            row.addWidget(w, stretch)
+        self.bar = QWidget()
+        self.bar_grid = QGridLayout(self.bar)
+        self.bar_grid.setContentsMargins(0, 0, 0, 0)
+        self.bar_grid.addWidget(self.tabs, 0, 0)
+        self.bar_grid.addWidget(self.stepper, 0, 1)
+        self.two_rows = False
+        self.add_control(self.bar, 1)
         self.stepped_controls = (self.back, self.slider, self.forward, self.t_label, self.animate)
 
         self.panels = {name: cls(self) for name, cls in PANELS.items()}
@@ -73,6 +82,20 @@ class LSTMPage(Page):
         self.timer.timeout.connect(self._tick)
         self.retranslate()
         self.restyle(theme, scale)
+
+    # ---- the control bar ---------------------------------------------------------------------------
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._arrange_bar()
+
+    def _arrange_bar(self) -> None:
+        stepper = self.stepper.sizeHint().width() if self.stepper.isVisibleTo(self) else 0
+        need = self.tabs.sizeHint().width() + stepper + 24
+        two = need > self.controls.width() - 20
+        if two != self.two_rows:
+            self.two_rows = two
+            self.bar_grid.removeWidget(self.stepper)
+            self.bar_grid.addWidget(self.stepper, 1 if two else 0, 0 if two else 1)
 
     # ---- the time step ---------------------------------------------------------------------------
     def length(self) -> int:
@@ -166,8 +189,9 @@ class LSTMPage(Page):
             self.tabs.setCurrentIndex(index)
             self.tabs.blockSignals(False)
         stepped = name in STEPPED
-        for w in self.stepped_controls:
-            w.setVisible(stepped)
+        if self.stepper.isVisibleTo(self) != stepped:
+            self.stepper.setVisible(stepped)
+            self._arrange_bar()
         t = self.current_t()
         self.slider.blockSignals(True)
         self.slider.setMaximum(max(T, 1))
@@ -198,6 +222,9 @@ class LSTMPage(Page):
         self.controls.setStyleSheet(f"background: {theme.panel};")
         for w in (self.tabs, self.back, self.forward, self.t_label, self.animate):
             w.setFont(font(scale, delta=-0.5))
+        # wide enough for the longest "t = 500 / 500  ‘W’" (else the checkbox beside it covers it)
+        self.t_label.setMinimumWidth(self.t_label.fontMetrics().horizontalAdvance("t = 8888 / 8888  ‘W’") + 4)
+        self._arrange_bar()
         sample = self.panels["sample"].widget
         sample.setStyleSheet(f"color: {theme.foreground};")
 

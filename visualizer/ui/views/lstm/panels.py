@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QVBoxLayout, QWidget
 
@@ -52,6 +52,29 @@ def hover_text(quantity: str, layer: int, unit: int | None, t: int, token: str, 
     return tr("{quantity} · {where} · t = {t} ‘{token}’: {value}").format(
         quantity=tr(QUANTITY_WORDS.get(quantity, quantity)), where=where, t=t + 1, token=token,
         value=f"{value:.6g}")
+
+
+def thin_pens(*curve_sets) -> None:
+    """1-px pens on the curves (their colours kept). Measured with Qt's raster engine: a noisy
+    227-point curve costs ~1 ms with a 1-px antialiased pen and 65–80 ms with a 1.5- or 2-px one
+    (the stroker meets every self-crossing); the kit's LiveCurves draws 2 px."""
+    for curves in curve_sets:
+        for curve in curves.curves.values():
+            pen = curve.opts["pen"]
+            pen = pen if isinstance(pen, QPen) else pg.mkPen(pen)
+            if pen.widthF() != 1.0:
+                curve.setPen(pg.mkPen(pen.color(), width=1))
+
+
+class _Filter(QObject):
+    """An event filter that hands events to a function (panels are not QObjects)."""
+
+    def __init__(self, function):
+        super().__init__()
+        self.function = function
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+        return self.function(obj, event)
 
 
 class Panel:
@@ -93,6 +116,7 @@ class CellPanel(Panel):
         self.diagram.clicked.connect(lambda u: page.view_change.emit({"unit": u + 1}))
         self.values: dict = {}
         self.where = (0, 0)
+        self._luts = (None, {})
 
     def draw(self, frame, options):
         cell = frame.info.get("cell", "lstm")
@@ -116,9 +140,12 @@ class CellPanel(Panel):
         levels = {name: {"sig": (0.0, 1.0), "tanh": (-1.0, 1.0)}.get(SCALES.get(name, "sym"), (-cm, cm))
                   for name in v}
         levels["x"] = (-xm, xm)
-        luts = {"sig": pg.colormap.get(self.theme.sequential).getLookupTable(nPts=256),
-                "tanh": pg.colormap.get(self.theme.diverging).getLookupTable(nPts=256),
-                "sym": pg.colormap.get(self.theme.diverging).getLookupTable(nPts=256)}
+        key = (self.theme.sequential, self.theme.diverging)
+        if self._luts[0] != key:               # colour tables per theme, not per frame
+            diverging = pg.colormap.get(self.theme.diverging).getLookupTable(nPts=256)
+            self._luts = (key, {"sig": pg.colormap.get(self.theme.sequential).getLookupTable(nPts=256),
+                                "tanh": diverging, "sym": diverging})
+        luts = self._luts[1]
         token = shown_token(frame, t)
         self.diagram.set_values(v, unit, {"x": f"  ‘{token}’"}, luts, levels)
         L = frame["h"].shape[0]
@@ -256,6 +283,7 @@ class TracePanel(Panel):
         box.addWidget(self.canvas, 1)
         self.plot = add_plot(self.canvas, 0, 0)
         self.curves = page.curves(self.plot)
+        self.curves.legend.hide()       # one curve, named by the title: the legend row would only take height
         self.marker = pg.InfiniteLine(1, angle=90, movable=False)
         self.plot.addItem(self.marker)
         self.zero = pg.InfiniteLine(0, angle=0, movable=False)
@@ -263,6 +291,39 @@ class TracePanel(Panel):
         self.plot.scene().sigMouseMoved.connect(self._moved)
         self.trace = np.zeros(0)
         self.where = ("h", 0, 0)
+        self._shown = ""
+        self._fit_key = None
+        self._plot_key = None
+        self._text_key = None
+        self._size = css_size(page.scale, 2)
+        self._filter = _Filter(self.eventFilter)
+        self.widget.installEventFilter(self._filter)
+
+    TEXT_SHARE = 0.42    # the coloured text takes at most this share of the panel's height
+
+    def _fitted(self, rich: str, shape) -> str:
+        """The coloured text at the largest size (up to the font scale's) that fits TEXT_SHARE of
+        the panel, so the curve under it keeps its room at presentation zoom. Measured only when
+        the text's shape or the panel's size changes, not on every frame."""
+        width, height = self.widget.width(), self.widget.height()
+        key = (shape, width, height, self.scale)
+        if key != self._fit_key and width > 50 and height > 50:
+            self._fit_key = key
+            self.text.setMaximumHeight(16777215)
+            for delta in (2, 1, 0, -1, -2, -3, -4, -5):     # the label's own measure of the wrapped text
+                size = css_size(self.scale, delta)
+                self.text.setText(f'<span style="font-family:monospace; font-size:{size}">{rich}</span>')
+                needed = self.text.heightForWidth(width)
+                if needed <= self.TEXT_SHARE * height:
+                    break
+            self._size, self._shown = size, ""
+            self.text.setMaximumHeight(min(int(self.TEXT_SHARE * height), needed + 4))
+        return f'<span style="font-family:monospace; font-size:{self._size}">{rich}</span>'
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - a new panel size fits the text again
+        if event.type() == QEvent.Type.Resize and self.page.frame is not None and self.widget.isVisible():
+            self.page.redraw()
+        return False
 
     def draw(self, frame, options):
         q, note = resolve_quantity(frame, options)
@@ -280,32 +341,49 @@ class TracePanel(Panel):
         end = min(T, start + TEXT_WINDOW)
         task = frame.info.get("task", "charlm")
         sep = "" if task == "charlm" else " "
-        rich = colored_text(tokens[start:end], trace[start:end], lo, hi, cmap, current=t - start, separator=sep,
-                            accent=self.theme.accent)
-        if start > 0:
-            rich = "… " + rich
-        if end < T:
-            rich += " …"
-        self.text.setText(f'<span style="font-family:monospace; font-size:{css_size(self.scale, 2)}">{rich}</span>')
+        # the coloured text is re-laid out (the costliest part of this panel: ~227 coloured spans)
+        # only when a colour changes by a visible step (1/48 of the scale), not on every frame
+        shade = np.round(np.clip((trace[start:end] - lo) / ((hi - lo) or 1.0), 0, 1) * 48)
+        key = (shade.astype(np.int8).tobytes(), t, start, end, task, q, lo, hi, self.theme.name, self.scale,
+               "".join(str(c) for c in tokens[start:end]), self.widget.width(), self.widget.height())
+        if key != self._text_key or self._fit_key is None:
+            self._text_key = key
+            rich = colored_text(tokens[start:end], trace[start:end], lo, hi, cmap, current=t - start,
+                                separator=sep, accent=self.theme.accent)
+            if start > 0:
+                rich = "… " + rich
+            if end < T:
+                rich += " …"
+            html_text = self._fitted(rich, (T, start, end, task))
+            if html_text != self._shown:        # a new text re-lays out the label: only when it changed
+                self._shown = html_text
+                self.text.setText(html_text)
         L = frame["h"].shape[0]
         where = tr("layer {layer}").format(layer=layer + 1) + " · " if L > 1 else ""
-        self.heading.setText(tr("{quantity} of {where}unit {unit} over the text (colour: {lo} → {hi})").format(
-            quantity=tr(QUANTITY_WORDS[q]), where=where, unit=unit + 1, lo=fmt(lo), hi=fmt(hi)))
+        # the heading names the curve under the text too (no second title: at presentation zoom
+        # the curve needs that height)
+        heading = tr("{quantity} of {where}unit {unit} over the text (colour: {lo} → {hi}) and at every "
+                     "time step").format(quantity=tr(QUANTITY_WORDS[q]), where=where, unit=unit + 1,
+                                         lo=fmt(lo), hi=fmt(hi))
+        if heading != self.heading.text():
+            self.heading.setText(heading)
         x = np.arange(1, T + 1)
         self.curves.set("trace", x, trace, label=tr("unit {unit}").format(unit=unit + 1))
+        thin_pens(self.curves)
         self.marker.setValue(t + 1)
-        self.marker.setPen(cosmetic_pen(self.theme.accent, 2, dashed=True))
-        self.zero.setPen(cosmetic_pen(self.theme.muted, 1))
-        self.plot.setXRange(1, max(T, 2), padding=0.01)
-        if q in ("i", "f", "o", "r", "z"):
-            self.plot.setYRange(0, 1, padding=0.05)
-        elif q in ("g", "n", "h"):
-            self.plot.setYRange(-1, 1, padding=0.05)
-        else:
-            self.plot.enableAutoRange(axis="y")
-        set_title(self.plot, tr("{quantity}, unit {unit}, at every time step").format(
-            quantity=tr(QUANTITY_WORDS[q]), unit=unit + 1), self.theme, self.scale)
-        axis_label(self.plot, "bottom", tr("time step t"), self.theme, self.scale)
+        key = (q, T, self.theme.name, self.scale, tr("time step t"))
+        if key != self._plot_key:         # pens, ranges and the axis label: only when they change
+            self._plot_key = key
+            self.marker.setPen(cosmetic_pen(self.theme.accent, 2, dashed=True))
+            self.zero.setPen(cosmetic_pen(self.theme.muted, 1))
+            self.plot.setXRange(1, max(T, 2), padding=0.01)
+            if q in ("i", "f", "o", "r", "z"):
+                self.plot.setYRange(0, 1, padding=0.05)
+            elif q in ("g", "n", "h"):
+                self.plot.setYRange(-1, 1, padding=0.05)
+            else:
+                self.plot.enableAutoRange(axis="y")
+            axis_label(self.plot, "bottom", key[-1], self.theme, self.scale)
         v = float(trace[t])
         facts = tr("At t = {t} ‘{token}’ the unit is {value}; over the sequence it runs from {lo} to {hi}.").format(
             t=t + 1, token=shown_token(frame, t), value=self.page.strong(fmt(v)),
@@ -323,6 +401,7 @@ class TracePanel(Panel):
 
     def restyle(self):
         self.canvas.set_theme(self.theme)
+        self._fit_key, self._shown, self._plot_key, self._text_key = None, "", None, None
         for label, delta in ((self.heading, 1), (self.text, 1)):
             label.setFont(font(self.scale, delta=delta))
             label.setStyleSheet(f"color: {self.theme.foreground};")
@@ -348,6 +427,17 @@ class FinderPanel(Panel):
         self.bars_plot.getViewBox().mouseClickEvent = self._click
         self.bars_plot.scene().sigMouseMoved.connect(self._moved)
         self.ranked: list[tuple[int, int, float]] = []    # (layer, unit, r), best first
+        self._labels: list[str] | None = None
+        self._titles: dict = {}
+        self._axis_key = None
+        self._T = None
+
+    def _title(self, plot, text: str) -> None:
+        """A title re-lays out its plot: set it only when its words (or style) change."""
+        key = (text, self.theme.name, self.scale)
+        if self._titles.get(id(plot)) != key:
+            self._titles[id(plot)] = key
+            set_title(plot, text, self.theme, self.scale)
 
     def draw(self, frame, options):
         names = [str(n) for n in frame["finder_property"]]
@@ -367,36 +457,45 @@ class FinderPanel(Panel):
         rs = np.array([r for _, _, r in self.ranked])
         pos, neg = QColor(self.theme.series[0]), QColor(self.theme.series[5])
         brushes = [pg.mkBrush(pos if r >= 0 else neg) for r in rs]
-        if self.bars is not None:
-            self.bars_plot.removeItem(self.bars)
         rs_shown = np.nan_to_num(rs)
-        self.bars = pg.BarGraphItem(x0=np.minimum(rs_shown, 0), width=np.abs(rs_shown), y=np.arange(K), height=0.7,
-                                    brushes=brushes, pen=pg.mkPen(None))
-        self.bars_plot.addItem(self.bars)
+        bars = dict(x0=np.minimum(rs_shown, 0), width=np.abs(rs_shown), y=np.arange(K), height=0.7,
+                    brushes=brushes, pen=pg.mkPen(None))
+        if self.bars is None:                    # one item, its bars updated in place
+            self.bars = pg.BarGraphItem(**bars)
+            self.bars_plot.addItem(self.bars)
+        else:
+            self.bars.setOpts(**bars)
         labels = [tr("L{layer} · unit {unit}").format(layer=a + 1, unit=b + 1) if L > 1
                   else tr("unit {unit}").format(unit=b + 1) for a, b, _ in self.ranked]
-        self.bars_plot.getAxis("left").setTicks([[(k, lab) for k, lab in enumerate(labels)]])
-        self.bars_plot.setXRange(-1, 1, padding=0.02)
-        self.bars_plot.setYRange(-0.6, K - 0.4, padding=0)
+        if labels != self._labels:              # new tick labels re-lay out the axis: only when they change
+            self._labels = labels
+            self.bars_plot.getAxis("left").setTicks([[(k, lab) for k, lab in enumerate(labels)]])
+            self.bars_plot.setXRange(-1, 1, padding=0.02)
+            self.bars_plot.setYRange(-0.6, K - 0.4, padding=0)
         chosen = next((k for k, (a, b, _) in enumerate(self.ranked) if (a, b) == (layer, unit)), None)
         self.selected.setVisible(chosen is not None)
         if chosen is not None:
             self.selected.setRect(QRectF(-1, chosen - 0.45, 2, 0.9))
             self.selected.setPen(cosmetic_pen(self.theme.accent, 2.5))
-        set_title(self.bars_plot, tr("Units ranked by |r| with {prop}").format(prop=tr(PROPERTY_WORDS[prop])),
-                  self.theme, self.scale)
-        axis_label(self.bars_plot, "bottom", tr("correlation r with h"), self.theme, self.scale)
+        self._title(self.bars_plot, tr("Units ranked by |r| with {prop}").format(prop=tr(PROPERTY_WORDS[prop])))
+        key = (tr("correlation r with h"), tr("time step t"), self.theme.name, self.scale)
+        if key != self._axis_key:
+            self._axis_key = key
+            axis_label(self.bars_plot, "bottom", key[0], self.theme, self.scale)
+            axis_label(self.match_plot, "bottom", key[1], self.theme, self.scale)
         # the property and the chosen unit over the text, both standardized
         values = frame["finder_values"][p]
         h = frame["h"][layer, :, unit]
         x = np.arange(1, len(values) + 1)
         self.curves.set("property", x, standardize(values), label=tr(PROPERTY_WORDS[prop]))
         self.curves.set("unit", x, standardize(h), label=tr("h of unit {unit}").format(unit=unit + 1))
+        thin_pens(self.curves)
         r_here = float(frame["finder_corr"][p, layer, unit])
-        set_title(self.match_plot, tr("{prop} and h of unit {unit} (standardized), r = {r}").format(
-            prop=tr(PROPERTY_WORDS[prop]), unit=unit + 1, r=fmt(r_here)), self.theme, self.scale)
-        axis_label(self.match_plot, "bottom", tr("time step t"), self.theme, self.scale)
-        self.match_plot.setXRange(1, max(len(values), 2), padding=0.01)
+        self._title(self.match_plot, tr("{prop} and h of unit {unit} (standardized), r = {r}").format(
+            prop=tr(PROPERTY_WORDS[prop]), unit=unit + 1, r=fmt(r_here, 2)))
+        if len(values) != self._T:
+            self._T = len(values)
+            self.match_plot.setXRange(1, max(len(values), 2), padding=0.01)
         if prop in frame.info.get("finder_constant", []):
             note = tr("“{prop}” does not change over this sequence, so no unit can correlate with it.").format(
                 prop=tr(PROPERTY_WORDS[prop]))
@@ -439,6 +538,7 @@ class FinderPanel(Panel):
 
     def restyle(self):
         self.widget.set_theme(self.theme)
+        self._labels, self._titles, self._axis_key, self._T = None, {}, None, None
 
 
 def standardize(values) -> np.ndarray:
@@ -468,29 +568,39 @@ class TrainPanel(Panel):
         self.baseline = pg.InfiniteLine(0, angle=0, movable=False, label=" ",
                                         labelOpts={"position": 0.03, "anchors": [(0, 1), (0, 1)]})
         self.plot.addItem(self.baseline)
+        self._key = None
+        self._x, self._y = (0.0, 0.0), (0.0, -1.0)
+        self.plot.enableAutoRange(x=False, y=False)
 
     def draw(self, frame, options):
         info = frame.info
         steps = frame["loss_step"]
         names = [f"loss_{c}" for c in info.get("cells", [])] if info.get("compare") else ["loss"]
-        self.curves.clear()
+        if list(self.curves.curves) != names:     # curves are updated in place; rebuilt only when the cells change
+            self.curves.clear()
         for name in names:
             label = CELL_NAMES.get(name[5:], name[5:]) if name != "loss" else cell_loss_label(info)
             self.curves.set(name, *positive(steps, frame[name]), label=label)
+        thin_pens(self.curves)
         base = float(info.get("baseline_loss", float("nan")))
         self.baseline.setVisible(math.isfinite(base) and base > 0)
-        if math.isfinite(base) and base > 0:
-            self.baseline.setValue(math.log10(base))
-            self.baseline.setPen(cosmetic_pen(self.theme.muted, 2, dashed=True))
-            words = baseline_words(info).format(value=fmt(base))
-            self.baseline.label.setFormat(words.replace("{", "{{").replace("}", "}}"))
-            self.baseline.label.setText(words)
-            self.baseline.label.setColor(self.theme.foreground)
-            self.baseline.label.setFont(font(self.scale, delta=-1))
         kind = tr("mean squared error") if info.get("loss_kind") == "mse" else tr("cross-entropy (nats)")
-        set_title(self.plot, tr("Training loss per step: {kind}").format(kind=kind), self.theme, self.scale)
-        axis_label(self.plot, "bottom", tr("training step"), self.theme, self.scale)
-        axis_label(self.plot, "left", tr("loss (log scale)"), self.theme, self.scale)
+        words = baseline_words(info).format(value=fmt(base)) if math.isfinite(base) and base > 0 else ""
+        key = (words, kind, self.theme.name, self.scale)
+        if key != self._key:                     # words, pens and fonts: only when they change
+            self._key = key
+            if words:
+                self.baseline.setValue(math.log10(base))
+                self.baseline.setPen(cosmetic_pen(self.theme.muted, 2, dashed=True))
+                self.baseline.label.setFormat(words.replace("{", "{{").replace("}", "}}"))
+                self.baseline.label.setText(words)
+                self.baseline.label.setColor(self.theme.foreground)
+                self.baseline.label.setFont(font(self.scale, delta=-1))
+            set_title(self.plot, tr("Training loss per step: {kind}").format(kind=kind), self.theme, self.scale)
+            axis_label(self.plot, "bottom", tr("training step"), self.theme, self.scale)
+            axis_label(self.plot, "left", tr("loss (log scale)"), self.theme, self.scale)
+        if len(steps):
+            self._fit_axes(frame, names, steps, base if words else None)
         if len(steps):
             facts = tr("Step {step}: loss {loss}").format(step=f"{int(steps[-1]):,}",
                                                           loss=self.page.strong(fmt(float(frame[names[-1]][-1]))))
@@ -500,8 +610,64 @@ class TrainPanel(Panel):
             return facts, ""
         return "", tr("Not trained yet: press Play or Step.")
 
+    def _fit_axes(self, frame, names, steps, base) -> None:
+        """Ranges that change only when the data leave them (or fill less than half of them): an
+        axis whose range moves is re-labelled and repainted (~20 ms here), a still one is a copy.
+        With a baseline, room above its dashed line for its words."""
+        last = float(steps[-1])
+        if last > self._x[1] or self._x[1] > 4 * max(last, 20.0):
+            self._x = (1.0, nice_ceiling(max(last * 1.25, 20.0)))
+            self.plot.setXRange(*self._x, padding=0.01)
+        ys = [positive(steps, frame[n])[1] for n in names]
+        ys = [y for y in ys if len(y)]
+        if not ys:
+            return
+        lo = math.log10(min(float(y.min()) for y in ys))
+        hi = math.log10(max(float(y.max()) for y in ys))
+        if base is not None:
+            lo, hi = min(lo, math.log10(base)), max(hi, math.log10(base))
+        y0, y1 = self._y
+        if y0 <= lo and hi <= y1 and (hi - lo) >= 0.5 * (y1 - y0) - 0.2:
+            return
+        span = max(hi - lo, 0.05)
+        self._y = (lo - 0.08 * span, hi + (0.22 if base is not None else 0.08) * span)
+        self.plot.setYRange(*self._y, padding=0)
+
     def restyle(self):
         self.widget.set_theme(self.theme)
+        self._key = None
+        self._x, self._y = (0.0, 0.0), (0.0, -1.0)
+
+
+def steady_log_ranges(plot, x_range, y_range, steps, ys, base, headroom: float = 0.08):
+    """New (x, y) ranges of a log-y loss plot, changed only when the data leave them or fill less
+    than half of them; returns the ranges now shown."""
+    last = float(steps[-1])
+    if last > x_range[1] or x_range[1] > 4 * max(last, 20.0):
+        x_range = (1.0, nice_ceiling(max(last * 1.25, 20.0)))
+        plot.setXRange(*x_range, padding=0.01)
+    ys = [y for y in ys if len(y)]
+    if not ys:
+        return x_range, y_range
+    lo = math.log10(min(float(y.min()) for y in ys))
+    hi = math.log10(max(float(y.max()) for y in ys))
+    if base is not None:
+        lo, hi = min(lo, math.log10(base)), max(hi, math.log10(base))
+    y0, y1 = y_range
+    if not (y0 <= lo and hi <= y1 and (hi - lo) >= 0.5 * (y1 - y0) - 0.2):
+        span = max(hi - lo, 0.05)
+        y_range = (lo - 0.08 * span, hi + headroom * span)
+        plot.setYRange(*y_range, padding=0)
+    return x_range, y_range
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest of 1, 1.5, 2, 3, 4, 5, 6, 8 × 10^k that is ≥ value."""
+    exp = 10.0 ** math.floor(math.log10(value))
+    for m in (1, 1.5, 2, 3, 4, 5, 6, 8, 10):
+        if m * exp >= value:
+            return m * exp
+    return 10 * exp
 
 
 def cell_loss_label(info) -> str:
@@ -530,14 +696,18 @@ class ComparePanel(Panel):
             plot.setLogMode(y=True)
         self.baseline = pg.InfiniteLine(0, angle=0, movable=False)
         self.loss_plot.addItem(self.baseline)
+        self._key = None
+        self._x, self._y = (0.0, 0.0), (0.0, -1.0)
+        self.loss_plot.enableAutoRange(x=False, y=False)
 
     def draw(self, frame, options):
         info = frame.info
         compare = bool(info.get("compare"))
         cells = ["rnn", "gru", "lstm"] if compare else [info.get("cell", "lstm")]
         steps = frame["loss_step"]
-        self.losses.clear()
-        self.grads.clear()
+        if list(self.losses.curves) != cells:    # updated in place; rebuilt only when the cells change
+            self.losses.clear()
+            self.grads.clear()
         T = len(frame["tokens"])
         t_axis = np.arange(1, T + 1)
         ratios = []
@@ -546,6 +716,7 @@ class ComparePanel(Panel):
             grad = frame[f"grad_norm_{cell}"] if compare else frame["grad_norm"]
             self.losses.set(cell, *positive(steps, loss), label=CELL_NAMES[cell])
             self.grads.set(cell, *positive(t_axis, grad), label=CELL_NAMES[cell])
+            thin_pens(self.losses, self.grads)
             last = int(info.get("last_scored_step", T - 1))
             if T and grad[0] > 0 and 0 <= last < T and grad[last] > 0:
                 ratio = float(grad[last] / grad[0])
@@ -553,14 +724,23 @@ class ComparePanel(Panel):
                     cell=CELL_NAMES[cell], ratio=f"{ratio:,.0f}" if 10 <= ratio < 1e6 else fmt(ratio, 2)))
         base = float(info.get("baseline_loss", float("nan")))
         self.baseline.setVisible(math.isfinite(base) and base > 0)
-        if math.isfinite(base) and base > 0:
-            self.baseline.setValue(math.log10(base))
-            self.baseline.setPen(cosmetic_pen(self.theme.muted, 2, dashed=True))
-        set_title(self.loss_plot, tr("Training loss (log scale)"), self.theme, self.scale)
-        set_title(self.grad_plot, tr("Gradient norm ‖∂L/∂h<sub>t</sub>‖ over t (log scale)"), self.theme, self.scale)
-        axis_label(self.loss_plot, "bottom", tr("training step"), self.theme, self.scale)
-        axis_label(self.grad_plot, "bottom", tr("time step t (L = the loss at the last step)"), self.theme, self.scale)
-        self.grad_plot.setXRange(1, max(T, 2), padding=0.01)
+        key = (base, T, self.theme.name, self.scale, tr("Training loss (log scale)"))   # the language too
+        if key != self._key:                     # titles, labels, pens: only when they change
+            self._key = key
+            if math.isfinite(base) and base > 0:
+                self.baseline.setValue(math.log10(base))
+                self.baseline.setPen(cosmetic_pen(self.theme.muted, 2, dashed=True))
+            set_title(self.loss_plot, tr("Training loss (log scale)"), self.theme, self.scale)
+            set_title(self.grad_plot, tr("Gradient norm ‖∂L/∂h<sub>t</sub>‖ over t (log scale)"), self.theme,
+                      self.scale)
+            axis_label(self.loss_plot, "bottom", tr("training step"), self.theme, self.scale)
+            axis_label(self.grad_plot, "bottom", tr("time step t (L = the loss at the last step)"), self.theme,
+                       self.scale)
+            self.grad_plot.setXRange(1, max(T, 2), padding=0.01)
+        if len(steps):       # still ranges: a moving axis is re-labelled and repainted every frame
+            self._x, self._y = steady_log_ranges(self.loss_plot, self._x, self._y, steps,
+                                                 [positive(steps, frame[f"loss_{c}"] if compare else frame["loss"])[1]
+                                                  for c in cells], base if math.isfinite(base) and base > 0 else None)
         note = "" if compare else tr("Turn on compare to train the RNN, GRU and LSTM side by side on the same "
                                      "task and seed; this is the {cell} alone.").format(
             cell=CELL_NAMES.get(info.get("cell", ""), ""))
@@ -572,6 +752,8 @@ class ComparePanel(Panel):
 
     def restyle(self):
         self.widget.set_theme(self.theme)
+        self._key = None
+        self._x, self._y = (0.0, 0.0), (0.0, -1.0)
 
 
 class SamplePanel(Panel):

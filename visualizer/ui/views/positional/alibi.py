@@ -13,13 +13,20 @@ from visualizer.core.frame import Frame
 from visualizer.ui.i18n import tr
 from visualizer.ui.views.page import Page
 from visualizer.ui.views.positional.common import Items, axis_label, corner_label, pen, text_item
-from visualizer.ui.widgets.plots import css_size, fmt, number_ticks, set_title
+from visualizer.ui.widgets.colors import colormap
+from visualizer.ui.widgets.plots import add_plot, css_size, fmt, number_ticks, set_title
+
+
+SUPERSCRIPT = str.maketrans("0123456789.−-", "⁰¹²³⁴⁵⁶⁷⁸⁹·⁻⁻")
 
 
 def slope_text(m: float) -> str:
-    """1/2, 1/4 … for exact powers of two, else 2^(−x) with x to two places."""
+    """1/2, 1/4 … for exact powers of two, else 2 to a real superscript power: 2⁻⁰·⁵, 2⁻¹·²⁵."""
     x = -np.log2(m)
-    return f"1/{int(round(2 ** x))}" if abs(x - round(x)) < 1e-6 else f"2^−{x:.2f}".rstrip("0").rstrip(".")
+    if abs(x - round(x)) < 1e-6:
+        return f"1/{int(round(2 ** x))}"
+    power = f"{x:.2f}".rstrip("0").rstrip(".")
+    return "2" + ("−" + power).translate(SUPERSCRIPT)
 
 
 def recipe(heads: int) -> str:
@@ -34,26 +41,42 @@ class AlibiPage(Page):
     def __init__(self, theme, scale, parent=None):
         super().__init__(theme, scale, parent)
         c = self.canvas
-        self.slope_plot = self.plain(c.addPlot(row=0, col=0))
+        self.slope_plot = self.plain(add_plot(c, row=0, col=0))
         self.slope_plot.setMouseEnabled(x=False, y=False)
-        self.bias_curves = self.plain(c.addPlot(row=0, col=1, colspan=2))
+        self.bias_curves = self.plain(add_plot(c, row=0, col=1, colspan=2))
         self.bias_curves.setMouseEnabled(x=False, y=False)
-        self.logit_plot = c.addPlot(row=1, col=0)
+        self.logit_plot = add_plot(c, row=1, col=0)
         self.logits = self.heatmap(self.logit_plot, cell_text=False)
-        self.bias_plot = c.addPlot(row=1, col=1)
+        self.bias_plot = add_plot(c, row=1, col=1)
         self.bias = self.heatmap(self.bias_plot, cell_text=False)
-        self.sum_plot = c.addPlot(row=1, col=2)
+        self.sum_plot = add_plot(c, row=1, col=2)
         self.biased = self.heatmap(self.sum_plot, cell_text=False)
         self.head_label = corner_label(self.bias_curves, theme.foreground, scale, corner=(0.5, 1), offset=(0, -8))
+        self.head_label.setVisible(False)   # the thick line is named in the title: nothing over the data
         self.items = Items()
+        self._slope_labels: list = []
+        self._selected_head = 0
+        self.slope_plot.getViewBox().sigResized.connect(self._fit_slope_labels)
+
+    def _fit_slope_labels(self, *_args) -> None:
+        """Every bar's slope where the labels fit side by side, else only the selected head's."""
+        if not self._slope_labels:
+            return
+        vb = self.slope_plot.getViewBox()
+        (x0, x1), _ = vb.viewRange()
+        bar = vb.width() / max(1e-9, x1 - x0)
+        widest = max(label.textItem.boundingRect().width() for _, label in self._slope_labels) - 6
+        every = bar >= widest + 2
+        for g, label in self._slope_labels:
+            label.setVisible(every or g == self._selected_head)
 
     def draw(self, frame: Frame, options: dict) -> None:
         theme, scale = self.theme, self.scale
         self.items.clear()
         slopes, bias = frame["slopes"], frame["bias"]
         H, P, _ = bias.shape
-        h = min(max(0, int(options.get("head", 0))), H - 1)
-        cmap = pg.colormap.get(theme.sequential)
+        h = min(max(1, int(options.get("head", 1))), H) - 1      # the option counts from 1, arrays from 0
+        cmap = colormap("probability", theme)
         head_colors = cmap.map(np.linspace(0.0, 0.85, H), mode="qcolor")
 
         # slopes
@@ -61,14 +84,18 @@ class AlibiPage(Page):
                                brushes=[pg.mkBrush(head_colors[g]) for g in range(H)],
                                pens=[pg.mkPen(theme.foreground, width=2.5 if g == h else 0.5) for g in range(H)])
         self.items.add(self.slope_plot, bars)
-        for g in (range(H) if H <= 8 else [h]):  # more labels than that would overlap
-            self.items.keep(self.slope_plot, text_item(self.slope_plot, slope_text(float(slopes[g])), g,
-                                                           float(slopes[g]), theme.foreground, scale,
-                                                           anchor=(0.5, 1.05), delta=-2))
+        self._slope_labels = []
+        for g in range(H):
+            label = text_item(self.slope_plot, slope_text(float(slopes[g])), g, float(slopes[g]), theme.foreground,
+                              scale, anchor=(0.5, 1.05), delta=-2)
+            self._slope_labels.append((g, label))
+            self.items.keep(self.slope_plot, label)
+        self._selected_head = h
         self.slope_plot.setXRange(-0.6, H - 0.4, padding=0)
-        self.slope_plot.setYRange(0, float(slopes.max()) * 1.18, padding=0)
+        self.slope_plot.setYRange(0, float(slopes.max()) * 1.35, padding=0)   # head room for the top label
+        self._fit_slope_labels()
         step = max(1, int(np.ceil(H / 16)))
-        self.slope_plot.getAxis("bottom").setTicks([[(g, str(g)) for g in range(0, H, step)], []])
+        self.slope_plot.getAxis("bottom").setTicks([[(g, str(g + 1)) for g in range(0, H, step)], []])
         set_title(self.slope_plot, tr("slope m per head ({H} heads)").format(H=H), theme, scale)
         axis_label(self.slope_plot, "bottom", tr("head"), theme, scale)
         axis_label(self.slope_plot, "left", tr("slope m"), theme, scale)
@@ -83,25 +110,25 @@ class AlibiPage(Page):
             self.items.add(self.bias_curves, pg.PlotDataItem(x[keep], row[keep], pen=pg.mkPen(head_colors[g], width=width)))
         self.items.add(self.bias_curves, pg.InfiniteLine(query, angle=90, pen=pen(theme.muted, 1.2, dashed=True)))
         low = float(np.nanmin(np.where(np.isfinite(bias[:, query]), bias[:, query], np.nan)))
-        self.head_label.setText(tr("thick line: head {h}, m = {m}").format(h=h, m=slope_text(float(slopes[h]))),
-                                color=theme.foreground, size=css_size(scale), bold=True)
+        thick = tr("thick line: head {h}, m = {m}").format(h=h + 1, m=slope_text(float(slopes[h])))
         self.bias_curves.setXRange(0, max(1, P - 1), padding=0.02)
         self.bias_curves.setYRange(low * 1.05 if low < 0 else -1, abs(low) * 0.03 + 0.01, padding=0)
-        set_title(self.bias_curves, tr("bias −m·|i − j| for query {q}, one line per head").format(q=query), theme, scale)
+        set_title(self.bias_curves, tr("bias −m·|i − j| for query {q}, one line per head").format(q=query)
+                  + " · " + thick, theme, scale)
         axis_label(self.bias_curves, "bottom", tr("key position j"), theme, scale)
         axis_label(self.bias_curves, "left", tr("bias"), theme, scale)
 
         # logits + bias = biased logits, for head h
         logits, biased = frame["logits"][h], frame["biased_logits"][h]
         m = float(np.abs(logits).max()) or 1.0
-        self.logits.set_matrix(logits, title=tr("q·k/√d of head {h} (no position)").format(h=h), levels=(-m, m))
+        self.logits.set_matrix(logits, title=tr("q·k/√d of head {h} (no position)").format(h=h + 1), levels=(-m, m))
         finite = bias[h][np.isfinite(bias[h])]
-        self.bias.set_matrix(bias[h], title=tr("+ ALiBi bias of head {h}").format(h=h),
+        self.bias.set_matrix(bias[h], title=tr("+ ALiBi bias of head {h}").format(h=h + 1),
                              levels=(float(finite.min()) if finite.size and finite.min() < 0 else -1.0, 0.0),
-                             cmap=theme.sequential)
+                             cmap="magnitude")
         fin = biased[np.isfinite(biased)]
         mb = float(np.abs(fin).max()) if fin.size else 1.0
-        self.biased.set_matrix(biased, title=tr("= biased logits of head {h}").format(h=h), levels=(-mb, mb))
+        self.biased.set_matrix(biased, title=tr("= biased logits of head {h}").format(h=h + 1), levels=(-mb, mb))
         causal = bool(frame.info.get("causal"))
         if causal and P > 1:  # grey out the masked (−∞) cells: the staircase above the diagonal
             corners = [(1, 0), (P, 0), (P, P - 1)]
@@ -125,7 +152,7 @@ class AlibiPage(Page):
                       "logits of a real nn.MultiheadAttention (head width {d}) on random input").format(
             H=H, P=P, d=frame.info.get("head_dim", 16))
         facts = recipe(H) + " " + tr("Steep lines: heads that attend nearby; flat lines: heads that reach far.") + " " + tr("Head {h} (m = {m}): a key {d} positions away loses {loss} from its logit.").format(
-            h=h, m=self.strong(slope_text(float(slopes[h]))), d=min(10, P - 1),
+            h=h + 1, m=self.strong(slope_text(float(slopes[h]))), d=min(10, P - 1),
             loss=self.strong(fmt(float(slopes[h]) * min(10, P - 1))))
         if causal:
             facts += " " + tr("Causal: keys after the query are masked (−∞), as in the paper's decoder.")

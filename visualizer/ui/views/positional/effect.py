@@ -10,7 +10,7 @@ from visualizer.core.frame import Frame
 from visualizer.ui.i18n import tr
 from visualizer.ui.views.page import Page
 from visualizer.ui.views.positional.common import axis_label
-from visualizer.ui.widgets.plots import css_size, fmt
+from visualizer.ui.widgets.plots import add_plot, css_size, fmt
 
 SCHEME_TITLES = {"none": "no positions", "sinusoidal": "sinusoidal", "learned": "learned (MiniLM)",
                  "rope": "RoPE", "alibi": "ALiBi"}
@@ -36,8 +36,9 @@ class EffectPage(Page):
         self.canvas.clear()
         self.heatmaps, self.cols = [], []
         for col in range(n):
-            plots = [self.canvas.addPlot(row=r, col=col) for r in range(self.ROWS)]
-            maps = [self.heatmap(p, cell_text=False, colorbar=False) for p in plots]
+            plots = [add_plot(self.canvas, row=r, col=col) for r in range(self.ROWS)]
+            # one colour scale per row, its bar beside the last column
+            maps = [self.heatmap(p, cell_text=False, colorbar=col == n - 1) for p in plots]
             label = self.canvas.addLabel("", row=self.ROWS, col=col)
             self.cols.append({"plots": plots, "maps": maps, "label": label})
         self._ncols = n
@@ -50,14 +51,15 @@ class EffectPage(Page):
         a1, a2 = frame["attention"], frame["attention2_aligned"]      # (S, H, T, T)
         deviation = frame["deviation"]
         S, H, T, _ = a1.shape
-        h = min(max(0, int(options.get("head", 0))), H - 1)
+        h = min(max(1, int(options.get("head", 1))), H) - 1      # the option counts from 1, arrays from 0
         self._ensure_columns(S)
         diff = a2[:, h] - a1[:, h]                                      # (S, T, T)
         dmax = float(np.abs(diff).max()) or 1.0
+        top = float(max(a1[:, h].max(), a2[:, h].max())) or 1.0          # one scale for every scheme
         row_names = [tr("sentence 1"), tr("sentence 2"), tr("difference")]
         for s, col in enumerate(self.cols):
-            top = float(max(a1[s, h].max(), a2[s, h].max()))
-            mats = [(a1[s, h], (0.0, top), None), (a2[s, h], (0.0, top), None), (diff[s], (-dmax, dmax), theme.diverging)]
+            mats = [(a1[s, h], (0.0, top), "probability"), (a2[s, h], (0.0, top), "probability"),
+                    (diff[s], (-dmax, dmax), "signed")]
             for r, (plot, hm, (mat, levels, cmap)) in enumerate(zip(col["plots"], col["maps"], mats)):
                 title = tr(SCHEME_TITLES.get(schemes[s], schemes[s])) if r == 0 else ""
                 hm.set_matrix(mat, tokens, tokens, title=title, levels=levels, cmap=cmap)
@@ -77,7 +79,7 @@ class EffectPage(Page):
         subtitle = tr("Sentence 1: {t1}    Sentence 2: {t2}    · one nn.MultiheadAttention ({W} wide, head {h} of {H} "
                       "shown) per scheme. Rows: attention on sentence 1; on sentence 2 with rows and columns put back "
                       "in sentence-1 order; their difference.").format(
-            t1=_joined(tokens), t2=_joined(tokens2), W=frame.info.get("width", 384), h=h, H=H)
+            t1=_joined(tokens), t2=_joined(tokens2), W=frame.info.get("width", 384), h=h + 1, H=H)
         facts = tr("Under each column: max |A₂ − PA₁Pᵀ| over all heads. Without positions, sentence 2's attention is "
                    "sentence 1's with rows and columns permuted, so put back in order it is identical (up to float "
                    "rounding): self-attention alone sees a bag of words. Every position scheme breaks this symmetry.")

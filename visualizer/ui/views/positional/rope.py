@@ -10,21 +10,21 @@ from visualizer.core.frame import Frame
 from visualizer.ui.i18n import language, tr
 from visualizer.ui.views.page import Page
 from visualizer.ui.views.positional.common import ON_MATRIX, Items, arrow_head, axis_label, pen, text_item
-from visualizer.ui.widgets.plots import fmt, number_ticks, set_title
+from visualizer.ui.widgets.plots import add_plot, fmt, number_ticks, set_title
 
 
 class RopePage(Page):
     def __init__(self, theme, scale, parent=None):
         super().__init__(theme, scale, parent)
         c = self.canvas
-        self.plane = self.plain(c.addPlot(row=0, col=0))
+        self.plane = self.plain(add_plot(c, row=0, col=0))
         self.plane.setAspectLocked(True)
         self.plane.setMouseEnabled(x=False, y=False)
-        self.angle_plot = c.addPlot(row=0, col=1)
+        self.angle_plot = add_plot(c, row=0, col=1)
         self.angles = self.heatmap(self.angle_plot, cell_text=False)
-        self.decay_plot = c.addPlot(row=1, col=0)
+        self.decay_plot = add_plot(c, row=1, col=0)
         self.decay = self.curves(self.decay_plot)
-        self.score_plot = c.addPlot(row=1, col=1)
+        self.score_plot = add_plot(c, row=1, col=1)
         self.scores = self.heatmap(self.score_plot, cell_text=False)
         grid = c.ci.layout
         for col, stretch in ((0, 2), (1, 3)):   # the plane is square: give the matrices the width
@@ -53,7 +53,7 @@ class RopePage(Page):
         angles = frame["angles"]
         P, half = angles.shape
         self.angles.set_matrix(np.mod(angles, 2 * np.pi), title=tr("rotation angle m·θᵢ (mod 2π)"),
-                               levels=(0.0, 2 * np.pi), cmap="CET-C6")
+                               levels=(0.0, 2 * np.pi), cmap="angle")
         number_ticks(self.angle_plot, "left", P)
         number_ticks(self.angle_plot, "bottom", half)
         axis_label(self.angle_plot, "left", tr("position m"), theme, scale)

@@ -13,7 +13,8 @@ from visualizer.ui.i18n import tr
 from visualizer.ui.views.page import Page
 from visualizer.ui.views.positional.common import (ON_MATRIX, Items, arrow_head, axis_label, pen, robust_levels,
                                                     text_item)
-from visualizer.ui.widgets.plots import fmt, font, number_ticks, set_title
+from visualizer.ui.widgets.colors import colormap
+from visualizer.ui.widgets.plots import add_plot, fmt, font, number_ticks, set_title
 
 
 def shown_dims(options: dict, dim: int) -> tuple[list[int], list[int]]:
@@ -32,13 +33,12 @@ class TablePanel:
         """enc, sim, curves: where each plot goes, as addPlot keywords (row, col, rowspan, colspan)."""
         c = page.canvas
         self.page = page
-        self.enc_plot = c.addPlot(**enc)
+        self.enc_plot = add_plot(c, **enc)
         self.enc = page.heatmap(self.enc_plot, cell_text=False)
-        self.sim_plot = c.addPlot(**sim)
+        self.sim_plot = add_plot(c, **sim)
         self.sim = page.heatmap(self.sim_plot, cell_text=False)
-        self.curve_plot = c.addPlot(**curves)
-        self.curves = page.curves(self.curve_plot)
-        self.curves.legend.setOffset((8, 4))  # top left, in the head room above the curves
+        self.curve_plot = add_plot(c, **curves)
+        self.curves = page.curves(self.curve_plot)   # the legend sits under the plot, off the curves
         self.items = Items()
 
     def draw(self, name: str, table: np.ndarray, dot: np.ndarray, cosine: np.ndarray, options: dict,
@@ -81,11 +81,11 @@ class TablePanel:
         x = np.arange(P)
         for d in dims:
             self.curves.set(f"dim {d}", x, table[:, d], label=tr("dim {d}").format(d=d))
-        self.curves.legend.setColumnCount(max(1, len(dims)))
         if dims:
             lo, hi = float(table[:, dims].min()), float(table[:, dims].max())
             span = (hi - lo) or 1.0
-            self.curve_plot.setYRange(lo - 0.05 * span, hi + 0.35 * span, padding=0)
+            # head room above the curves for the extrapolation label
+            self.curve_plot.setYRange(lo - 0.05 * span, hi + (0.25 if train_length else 0.05) * span, padding=0)
         title = tr("{name}: chosen dims").format(name=name)
         if beyond:
             title += " " + tr("(dims from {D} on do not exist)").format(D=D)
@@ -99,13 +99,15 @@ class TablePanel:
                                          pen=pg.mkPen(None))
             region.setZValue(-10)
             self.items.add(self.curve_plot, region)
-            # the label sits at the top, unless the line is so far left that it would cover the legend
-            label_at = 0.96 if train_length > P / 2 else 0.04
+            # the label sits at the top, in the head room above the curves (the legend is under the plot)
+            label_at = 0.97
             line = pg.InfiniteLine(train_length - 0.5, angle=90, pen=pen(theme.foreground, 2, dashed=True),
                                    label=tr("extrapolation →"),
                                    labelOpts={"position": label_at, "color": theme.foreground, "anchors": [(0, 0), (0, 0)],
                                               "fill": pg.mkBrush(pen(theme.background, alpha=200).color())})
             line.label.setFont(font(scale, delta=-1))
+            line.setZValue(30)          # the line and its label over the curves, never under them
+            line.label.setZValue(31)
             self.items.add(self.curve_plot, line)
 
 
@@ -113,7 +115,7 @@ class SinusoidalPage(Page):
     def __init__(self, theme, scale, parent=None):
         super().__init__(theme, scale, parent)
         self.panel = TablePanel(self, enc=dict(row=0, col=0), sim=dict(row=0, col=1), curves=dict(row=1, col=0))
-        self.circle_plot = self.plain(self.canvas.addPlot(row=1, col=1))
+        self.circle_plot = self.plain(add_plot(self.canvas, row=1, col=1))
         grid = self.canvas.ci.layout
         for col, stretch in ((0, 3), (1, 2)):
             grid.setColumnPreferredWidth(col, 10)
@@ -123,6 +125,18 @@ class SinusoidalPage(Page):
         self.circle_plot.setAspectLocked(True)
         self.circle_plot.setMouseEnabled(x=False, y=False)
         self.items = Items()
+        self._arc_labels: list = []
+        self.circle_plot.getViewBox().sigResized.connect(self._fit_arc_labels)
+
+    def _fit_arc_labels(self, *_args) -> None:
+        """The "p→p+k" labels inside the circle only when the circle is big enough to hold them
+        (at presentation zoom in a small window they would print over each other)."""
+        vb = self.circle_plot.getViewBox()
+        (x0, x1), (y0, y1) = vb.viewRange()
+        radius = min(vb.width() / max(1e-9, x1 - x0), vb.height() / max(1e-9, y1 - y0))
+        fits = radius >= 62 * self.scale
+        for item in self._arc_labels:
+            item.setVisible(fits)
 
     def draw(self, frame: Frame, options: dict) -> None:
         table = frame["encoding"]
@@ -165,7 +179,7 @@ class SinusoidalPage(Page):
         omega = float(frame["frequencies"][pair])
         t = np.linspace(0, 2 * np.pi, 241)
         self.items.add(plot, pg.PlotCurveItem(np.sin(t), np.cos(t), pen=pen(theme.muted, 1.2)))
-        cmap = pg.colormap.get(theme.sequential)
+        cmap = colormap("probability", theme)    # position order: the sequential map
         colors = cmap.map(np.linspace(0.0, 0.9, P), mode="qcolor")
         trained = np.arange(P) < (train if train is not None else P)
         size = max(6.0, 9 * scale)
@@ -175,6 +189,7 @@ class SinusoidalPage(Page):
         self.items.add(plot, pg.ScatterPlotItem(spots=spots))
         # every shift by k is the same turn: draw it at a few starting positions, just outside the circle
         rot = shift_rotation(table, pair, shift) if shift < P else None
+        self._arc_labels = []
         if shift < P:
             starts = np.unique(np.linspace(0, P - 1 - shift, min(4, P - shift)).round().astype(int))
             for j, p in enumerate(starts):
@@ -185,13 +200,18 @@ class SinusoidalPage(Page):
                 self.items.add(plot, pg.PlotCurveItem(radius * np.sin(arc), radius * np.cos(arc), pen=pen(color, 2.4)))
                 self.items.keep(plot, arrow_head(plot, radius * np.sin(a1), radius * np.cos(a1),
                                                  np.cos(a1), -np.sin(a1), color, scale))
-                self.items.keep(plot, text_item(plot, f"{p}→{p + shift}", (radius + 0.2) * np.sin((a0 + a1) / 2),
-                                                (radius + 0.2) * np.cos((a0 + a1) / 2), color, scale))
-        self.items.keep(plot, text_item(plot, "p = 0", u[0, 0], u[0, 1] - 0.12, theme.foreground, scale,
-                                        anchor=(0.5, 0)))
-        lim = 1.45
+                # the label inside the circle, pointing at its arc: never cut by the plot's edge,
+                # never under an arrowhead
+                mid = (a0 + a1) / 2
+                sx, cy = float(np.sin(mid)), float(np.cos(mid))
+                self._arc_labels.append(self.items.keep(plot, text_item(
+                    plot, f"{p}→{p + shift}", 0.86 * sx, 0.86 * cy, color, scale, anchor=((1 + sx) / 2, (1 - cy) / 2))))
+        self.items.keep(plot, text_item(plot, "p = 0", 0.86 * u[0, 0], 0.86 * u[0, 1], theme.foreground, scale,
+                                        anchor=((1 + u[0, 0]) / 2, (1 - u[0, 1]) / 2)))
+        lim = 1.32
         plot.setXRange(-lim, lim, padding=0)
         plot.setYRange(-lim, lim, padding=0)
+        self._fit_arc_labels()
         title = tr("pair {i} (dims {a}, {b}), ωᵢ = {w}").format(i=pair, a=2 * pair, b=2 * pair + 1, w=fmt(omega))
         if pair == table.shape[1] // 2 - 1:
             title += " " + tr("(the last pair)")
