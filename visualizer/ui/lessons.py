@@ -37,7 +37,8 @@ class LessonKeys(QObject):
         if key not in NEXT_KEYS and key not in PREVIOUS_KEYS:
             return False
         focus = QApplication.focusWidget()
-        if isinstance(focus, TEXT_INPUTS) or (isinstance(focus, QComboBox) and focus.isEditable()):
+        typing = isinstance(focus, TEXT_INPUTS) and not (hasattr(focus, "isReadOnly") and focus.isReadOnly())
+        if typing or (isinstance(focus, QComboBox) and focus.isEditable()):  # the lesson's own text is read-only
             return False
         if not self.window.isActiveWindow() and QApplication.activeWindow() is not None:
             return False

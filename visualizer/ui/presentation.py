@@ -1,20 +1,26 @@
 """View menu: presentation (fullscreen with only the figure and the lesson), text size (every
 text, axes and tick labels scale), theme, language and the lesson pane: what a lecturer changes
 in front of a room. In presentation the menus, the control strip, the explainer list and the
-options are hidden; Ctrl+K brings the controls back for a moment's use, F11 or Esc leaves."""
+options are hidden; Ctrl+K brings the controls back for a moment's use, F11 or Esc leaves.
+
+It also owns the lecture tools of that menu: the presenter view (presenter.py, Ctrl+Shift+P) and
+drawing on the view (widgets/ink.py, D and H). Esc first clears a drawing (or puts the pen
+down), then leaves the presenter view, then the presentation."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QTextEdit
 
 from visualizer.core.resources import LANGUAGES
 from visualizer.ui import i18n
 from visualizer.ui.fonts import font
 from visualizer.ui.i18n import tr
+from visualizer.ui.presenter import PresenterMode
 from visualizer.ui.settings import FONT_SCALES
-from visualizer.ui.theme import apply_to_app, theme_named
+from visualizer.ui.theme import THEME_NAMES, apply_to_app, theme_named
+from visualizer.ui.widgets.ink import Ink
 
 
 class Presentation(QObject):
@@ -46,7 +52,7 @@ class Presentation(QObject):
         self.lesson_action.triggered.connect(self.set_lesson_visible)
         self.theme_group, self.language_group = QActionGroup(self), QActionGroup(self)
         self.theme_actions, self.language_actions = {}, {}
-        for name in ("light", "dark"):
+        for name in THEME_NAMES:
             a = QAction("", w, checkable=True)
             a.triggered.connect(lambda _c=False, n=name: self.apply_theme(n))
             self.theme_group.addAction(a)
@@ -57,6 +63,8 @@ class Presentation(QObject):
             a.triggered.connect(lambda _c=False, c=code: self.set_language(c))
             self.language_group.addAction(a)
             self.language_actions[code] = a
+        self.presenter = PresenterMode(w)   # View → Presenter view
+        self.ink = Ink(w)                   # View → Draw on the view
 
     def add_to(self, menu) -> None:
         self.theme_menu = menu.addMenu("")
@@ -68,6 +76,9 @@ class Presentation(QObject):
         menu.addSeparator()
         for a in self.shortcut_actions():
             menu.addAction(a)
+        menu.addSeparator()
+        menu.addAction(self.presenter.action)
+        self.ink.add_to(menu)
 
     def shortcut_actions(self) -> tuple:
         return (self.zoom_in_action, self.zoom_out_action, self.zoom_reset_action, self.lesson_action,
@@ -75,7 +86,8 @@ class Presentation(QObject):
 
     def window_actions(self) -> tuple:
         """Actions whose keys must work while the menus are hidden."""
-        return self.shortcut_actions() + (self.leave_action,)
+        return (self.shortcut_actions() + (self.leave_action, self.presenter.action)
+                + self.ink.shortcut_actions())
 
     # ---- what they do -----------------------------------------------------------------------------
     def toggle_fullscreen(self) -> None:
@@ -94,9 +106,27 @@ class Presentation(QObject):
         for widget in (w.menuBar(), w.controls, w.nav):
             widget.setVisible(visible)
         self.controls_action.setChecked(visible)
+        if not visible:
+            self.keys_to_lesson()
+
+    def keys_to_lesson(self) -> None:
+        """Hiding the controls moves the focus on, often into the lesson's text, where the
+        lesson keys count as typing: give it to the window, so a clicker turns the page."""
+        w = self.window
+        focus = QApplication.focusWidget()
+        if focus is None or not w.isAncestorOf(focus):
+            return
+        if not focus.isVisible() or (isinstance(focus, QTextEdit) and focus.isReadOnly()):
+            w.setFocus(Qt.OtherFocusReason)
 
     def leave(self) -> None:
-        if self.window.isFullScreen():
+        """Esc: a drawing is cleared first (the presentation stays), then the presenter view is
+        left, then the presentation."""
+        if self.ink.escape():
+            return
+        if self.presenter.active:
+            self.presenter.set_active(False)
+        elif self.window.isFullScreen():
             self.present(False)
 
     def zoom(self, direction: int) -> None:
@@ -111,6 +141,7 @@ class Presentation(QObject):
         w.restyle_chrome()
         if w.view is not None:
             w.view.apply_font_scale(scale)
+        self.presenter.apply_font_scale(scale)
         w.settings.save(font_scale=scale)
 
     def apply_theme(self, name: str, save: bool = True) -> None:
@@ -148,4 +179,7 @@ class Presentation(QObject):
         self.theme_menu.setTitle(tr("Theme"))
         self.theme_actions["light"].setText(tr("Light"))
         self.theme_actions["dark"].setText(tr("Dark"))
+        self.theme_actions["high-contrast"].setText(tr("High contrast"))
+        self.presenter.retranslate()
+        self.ink.retranslate()
         self.language_menu.setTitle(tr("Language"))
