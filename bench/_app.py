@@ -58,6 +58,8 @@ def open_window(explainer_id: str, values: dict):
     window.resize(1400, 860)
     window.show()
     wait(app, lambda: window.runner is not None and window.runner.frames_emitted > 0 and window.view.frame is not None)
+    window.controls.set_pace(None)
+    window.controls.speed_box.setCurrentIndex(0)   # Max: a lesson's pace must not cap a benchmark
     if values:
         window.apply_options(values)
         answered = window.runner.request("get", "steps")   # answered after the option change

@@ -37,7 +37,7 @@ OPTIONS = OptionSet([
     Option("nan_at", "int", 0, "make the loss NaN at this step (0: never)", minimum=0),
     Option("static", "bool", False, "no training: Play is disabled"),
     Option("fault", "choice", "none", "how the lab's process fails at step fault_at (tests of the runner)",
-           choices=("none", "exit", "segfault", "kill", "hang")),
+           choices=("none", "exit", "segfault", "kill", "hang", "hang_in_build")),
     Option("fault_at", "int", 0, "the step at which `fault` happens (0: never)", minimum=0),
     Option("big_mb", "int", 0, "add an array of this many MiB to each frame (shared memory)", minimum=0, maximum=512),
     Option("show", "choice", "weights", "what the view shows", role="view", choices=("weights", "loss")),
@@ -49,6 +49,9 @@ class RegressionLab(Lab):
 
     def build(self) -> None:
         import torch
+
+        if self.options["fault"] == "hang_in_build":   # like a model that takes forever to load
+            fail_hard("hang")
 
         n = self.options["features"]
         self.true_w = torch.randn(1, n)
@@ -94,3 +97,13 @@ class RegressionLab(Lab):
             n = self.options["big_mb"] * (1 << 20) // 4
             arrays["big"] = np.arange(n, dtype=np.float32) + self.steps
         return Frame("regression", self.steps, arrays)
+
+
+def assert_same_frame(a: Frame, b: Frame) -> None:
+    """The same picture: kind, step, and every array equal in dtype, shape and value (NaN = NaN)."""
+    assert (a.kind, a.step) == (b.kind, b.step)
+    assert list(a.arrays) == list(b.arrays)
+    for name, x in a.arrays.items():
+        y = b.arrays[name]
+        assert x.dtype == y.dtype and x.shape == y.shape, name
+        assert np.array_equal(x, y, equal_nan=x.dtype.kind in "fc"), name

@@ -21,7 +21,7 @@ def window(qtbot, with_test_explainer):
     qtbot.addWidget(win)
     win.resize(1280, 720)
     win.show()
-    qtbot.waitUntil(lambda: win.view is not None and win.view.frame is not None, timeout=15_000)
+    qtbot.waitUntil(lambda: win.view is not None and win.view.frame is not None, timeout=60_000)
     yield win
     win.close()
 

@@ -239,3 +239,10 @@ def test_every_explainer_is_in_view_in_the_list(qtbot, window, language, scale):
     finally:
         window.presentation.set_language("en")
         window.presentation.set_font_scale(1.0)
+
+
+def test_the_loading_veil_lifts_when_the_rebuilt_lab_is_there(qtbot, window):
+    window.apply_options({"features": 9})
+    qtbot.waitUntil(lambda: window.view.frame["weights"].shape == (1, 9), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: window.runner.state != "loading", timeout=TIMEOUT)
+    assert not window.loading.isVisible()

@@ -84,6 +84,9 @@ class LabFactory:
     def __call__(self, **kwargs):
         return self.explainer.load_lab()(**kwargs)
 
+    def lab_class(self):
+        return self.explainer.load_lab()
+
 
 def get(explainer_id: str) -> Explainer:
     for explainer in EXPLAINERS:

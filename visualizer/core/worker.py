@@ -5,10 +5,12 @@ one multiprocessing Pipe:
 
     window → child   ("play",) ("pause",) ("step",) ("reset", seed) ("params", {...})
                      ("device", name) ("speed", seconds_between_steps) ("budget", share)
-                     ("consumed", seconds)
+                     ("consumed", seconds) ("restore", session_state)
+                     ("rewind", step) ("undo_branch",)
                      ("request", id, name, args) ("stop",)
     child → window   ("state", s) ("failed", message) ("lab_ready", info) ("frame", payload)
                      ("steps", lab_steps, steps_done) ("reply", id, ok, value)
+                     ("timeline", kept_steps, rewound_to, can_undo, bytes)
 
 A frame is sent only when the previous one has been drawn ("consumed") and the frame interval
 has passed, so drawing never queues up and the model never waits on it; while training, the
@@ -19,6 +21,7 @@ cannot cross a process boundary. Lab exceptions become "failed" messages; the lo
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -27,6 +30,7 @@ import traceback
 from typing import Any
 
 from visualizer.core import transport
+from visualizer.core.timeline import DEFAULT_BUDGET, Timeline
 from visualizer.core.errors import ConfigError, TrainingHalted
 
 LOADING, READY, RUNNING, PAUSED, ERROR, STOPPED = "loading", "ready", "running", "paused", "error", "stopped"
@@ -96,6 +100,9 @@ class LabLoop:
         self._step_interval = 0.0    # seconds between steps (slow motion); 0 = full speed
         self._stop = False
         self._last_heartbeat = 0.0
+        budget = os.environ.get("VISUALIZER_REWIND_MB")
+        self.timeline = Timeline(int(float(budget) * (1 << 20)) if budget else DEFAULT_BUDGET)
+        self._rewound_to: int | None = None   # the step a rewind went back to, until the run goes on
         self.lab = None
         self.state = LOADING
         self.steps_done = 0
@@ -176,14 +183,50 @@ class LabLoop:
     def _build(self) -> bool:
         self._set_state(LOADING)
         try:
-            lab = self._make_lab(device=self._device, seed=self._seed, **self._options)
+            with self._forwarding_progress(self._lab_class()):
+                lab = self._make_lab(device=self._device, seed=self._seed, **self._options)
         except Exception as exc:  # noqa: BLE001 - reported to the window, the process goes on
             self._fail(exc, f"Starting the {self._name} lab")
             return False
         self.lab = lab
         self._dirty = True
         self._announce(first=True)
+        self._checkpoint(fresh=True)
         return True
+
+    def _lab_class(self):
+        try:
+            return self._make_lab.lab_class() if hasattr(self._make_lab, "lab_class") else self._make_lab
+        except Exception:  # noqa: BLE001 - the build itself will say what is wrong
+            return None
+
+    @contextlib.contextmanager
+    def _forwarding_progress(self, lab_class):
+        """While a lab builds, send the progress facts it reports (a class attribute PROGRESS with
+        listen() and frame(), e.g. the GNN's) as small frames, at most 4 a second, after 0.5 s."""
+        progress = getattr(lab_class, "PROGRESS", None)
+        if progress is None:
+            yield
+            return
+        began = time.perf_counter()
+        last = [0.0]
+
+        def forward(_facts) -> None:
+            now = time.perf_counter()
+            if now - began < 0.5 or now - last[0] < 0.25 or self._frame_pending:
+                return
+            last[0] = now
+            try:
+                self._send("frame", self._frames.encode(progress.frame()))
+                self._frame_pending = True
+            except Exception:  # noqa: BLE001 - progress is a courtesy, never a failure
+                pass
+
+        stop = progress.listen(forward)
+        try:
+            yield
+        finally:
+            stop()
 
     def _lab_info(self) -> dict:
         from visualizer.core.device import available_devices
@@ -200,9 +243,15 @@ class LabLoop:
             self._set_state(READY)
         elif first or not self._playing:
             self._set_state(PAUSED)
+        else:
+            self._set_state(RUNNING)   # back from LOADING after a rebuild while playing
         self._heartbeat(force=True)
 
-    def _step(self) -> None:
+    def _step(self, by_hand: bool = False) -> None:
+        if self._rewound_to is not None:   # going on from a rewound step: a new branch
+            self.timeline.branch(self._rewound_to)
+            self._rewound_to = None
+            self._send_timeline()
         try:
             self.lab.step()
         except Exception as exc:  # noqa: BLE001
@@ -212,6 +261,67 @@ class LabLoop:
             return
         self.steps_done += 1
         self._dirty = True
+        self._checkpoint(by_hand=by_hand)
+
+    # ---- rewind --------------------------------------------------------------------------------
+    def _checkpoint(self, fresh: bool = False, by_hand: bool = False) -> None:
+        """Keep the lab's state in the timeline when one is due (training labs only)."""
+        if fresh:
+            self.timeline.clear()
+            self._rewound_to = None
+        if self.lab is None or not self.lab.continuous or not self.timeline.due(self.lab.steps, now=by_hand):
+            if fresh:
+                self._send_timeline()
+            return
+        start = time.perf_counter()
+        try:
+            state = self.lab.session_state()
+        except Exception:  # noqa: BLE001 - a lab that cannot be captured just has no rewind
+            self.timeline.budget = 0
+            return
+        self.timeline.add(self.lab.steps, state, cost=time.perf_counter() - start)
+        self._send_timeline()
+
+    def _send_timeline(self) -> None:
+        self._send("timeline", self.timeline.steps(), self._rewound_to, self.timeline.can_undo, self.timeline.bytes)
+
+    def _rewind(self, step: int) -> None:
+        if not self.timeline.points:
+            return
+        step = self.timeline.nearest(int(step))
+        self._load_checkpoint(self.timeline.at(step))
+        self._playing = False
+        self._set_state(PAUSED)
+        self._rewound_to = step
+        self._dirty = True
+        self._send_timeline()
+        self._heartbeat(force=True)
+
+    def _load_checkpoint(self, state: dict) -> None:
+        """Load a checkpoint, with the live options (rates, k, loss…) it was taken under: going
+        back in time brings back the settings of that time, and the panel shows them."""
+        saved = state.get("meta", {}).get("options", {})
+        options = self.lab.OPTIONS
+        live = {k: v for k, v in saved.items()
+                if k in options and options[k].role == "live" and self.lab.options.get(k) != v}
+        if live:
+            self.lab.set_params(live)
+            self._options.update(live)
+        self.lab.load_session_state(state)
+        if live:
+            self._send("lab_ready", self._lab_info())
+
+    def _undo_branch(self) -> None:
+        if not self.timeline.can_undo:
+            return
+        _, state = self.timeline.undo_branch()
+        self._load_checkpoint(state)
+        self._playing = False
+        self._set_state(PAUSED)
+        self._rewound_to = None
+        self._dirty = True
+        self._send_timeline()
+        self._heartbeat(force=True)
 
     def _emit(self) -> None:
         try:
@@ -275,7 +385,7 @@ class LabLoop:
                 self._playing = False
                 if self.lab.continuous:
                     self._set_state(PAUSED)
-                    self._step()
+                    self._step(by_hand=True)
                     self._heartbeat(force=True)
             elif name == "reset":
                 if arg is not None:
@@ -283,11 +393,27 @@ class LabLoop:
                 self.lab.reset(self._seed)
                 self._dirty = True
                 self._announce()
+                self._checkpoint(fresh=True)
             elif name == "params":
-                self.lab.set_params(arg)
+                rebuilt = self.lab.OPTIONS and any(self.lab.OPTIONS[n].role == "build" for n in arg if n in self.lab.OPTIONS)
+                if rebuilt:
+                    self._set_state(LOADING)   # a rebuild may load a model for seconds: the window says so
+                with self._forwarding_progress(type(self.lab) if rebuilt else None):
+                    self.lab.set_params(arg)
                 self._options.update(arg)
                 self._dirty = True
                 self._announce()
+                if rebuilt:
+                    self._checkpoint(fresh=True)
+            elif name == "rewind":
+                self._rewind(arg)
+            elif name == "undo_branch":
+                self._undo_branch()
+            elif name == "restore":   # a session file's state: the same frame, the same run onwards
+                self.lab.load_session_state(arg)
+                self._dirty = True
+                self._announce()
+                self._checkpoint(fresh=True)
             elif name == "device":
                 from visualizer.core.device import resolve_device
 
@@ -296,8 +422,11 @@ class LabLoop:
                 self.lab.reset(self.lab.seed)
                 self._dirty = True
                 self._announce()
+                self._checkpoint(fresh=True)
         except Exception as exc:  # noqa: BLE001
-            self._fail(exc, {"reset": "Reset", "params": "Changing options", "device": "Changing device"}.get(name, name))
+            self._fail(exc, {"reset": "Reset", "params": "Changing options", "device": "Changing device",
+                             "restore": "Restoring the saved session", "rewind": "Rewinding",
+                             "undo_branch": "Undoing the branch"}.get(name, name))
 
     # ---- named requests ------------------------------------------------------------------------
     def _answer(self, request_id: int, what: str, args: tuple) -> None:
@@ -319,6 +448,9 @@ class LabLoop:
             return os.getpid()
         if self.lab is None:
             raise RuntimeError("the lab is not built")
+        if what == "frame":   # a fresh frame follows this answer (an animation waits for it)
+            self._dirty = True
+            return self.lab.steps
         if what == "get":     # an attribute path: "steps", "options.lr", "losses"
             value: Any = self.lab
             for part in args[0].split("."):

@@ -21,6 +21,7 @@ from visualizer.core import registry
 from visualizer.core.errors import ConfigError
 from visualizer.core.session import ExplainerSession, split_by_role
 from visualizer.ui import i18n
+from visualizer.ui.animation import AnimationExport
 from visualizer.ui.controls import ControlStrip, icon
 from visualizer.ui.exporting import ExportActions
 from visualizer.ui.i18n import tr
@@ -29,6 +30,7 @@ from visualizer.ui.lessons import LessonActions, Lessons
 from visualizer.ui.presentation import Presentation
 from visualizer.core.registry import LabFactory
 from visualizer.ui.runner import LOADING, RUNNING, LabRunner, RunnerBinding, warm_up
+from visualizer.ui.sessions import SessionActions
 from visualizer.ui.settings import Settings
 from visualizer.ui.status import StatusLine
 from visualizer.ui.theme import theme_named
@@ -37,14 +39,17 @@ from visualizer.ui.widgets.banner import ErrorBanner
 from visualizer.ui.widgets.lesson_panel import LessonPanel
 from visualizer.ui.widgets.navigator import Navigator
 from visualizer.ui.widgets.options_panel import OptionsPanel
+from visualizer.ui.widgets.loading import LoadingOverlay
+from visualizer.ui.widgets.timeline import TimelineBar
 
 
 class MainWindow(QMainWindow):
     first_painted = Signal(float)  # wall-clock time (time.time()) of the first paint
 
     def __init__(self, settings: Settings | None = None, explainer: str | None = None, *,
-                 start_labs: bool = True):
+                 start_labs: bool = True, session_path: str | None = None):
         super().__init__()
+        self.session_path = session_path           # a .vis file to open instead of the last explainer
         self.settings = settings or Settings()
         self.theme = theme_named(self.settings.theme)
         self.font_scale = self.settings.font_scale
@@ -95,6 +100,11 @@ class MainWindow(QMainWindow):
         centre_layout.setContentsMargins(0, 0, 0, 0)
         centre_layout.addWidget(self.banner)
         centre_layout.addWidget(self.stack, 1)
+        self.loading = LoadingOverlay(self.stack)    # dims the figure while the lab builds
+        self.timeline = TimelineBar()                # rewind a training run (widgets/timeline.py)
+        self.timeline.rewind_requested.connect(self._rewind)
+        self.timeline.undo_requested.connect(self._undo_branch)
+        centre_layout.addWidget(self.timeline)
 
         self.lesson = LessonPanel()
         self.splitter = QSplitter(Qt.Horizontal)
@@ -116,11 +126,19 @@ class MainWindow(QMainWindow):
         self.exports = ExportActions(self)
         self.presentation = Presentation(self)
         self.file_menu = bar.addMenu("")
+        self.sessions = SessionActions(self)         # File → Open / Save session (sessions.py)
+        self.sessions.add_to(self.file_menu)
+        for a in self.sessions.actions():
+            self.addAction(a)
+        self.file_menu.addSeparator()
         self.lesson_actions = LessonActions(self)   # File → Open lesson… (lessons.py)
         self.lesson_actions.add_to(self.file_menu)
         self.addAction(self.lesson_actions.open_action)
         self.file_menu.addSeparator()
         self.exports.add_to(self.file_menu)
+        self.animation = AnimationExport(self)       # File → Export animation… (animation.py)
+        self.animation.add_to(self.file_menu)
+        self.addAction(self.animation.action)
         self.file_menu.addSeparator()
         self.quit_action = self.file_menu.addAction("")
         self.quit_action.setShortcut(QKeySequence.Quit)
@@ -150,13 +168,18 @@ class MainWindow(QMainWindow):
     def _open_initial_now(self) -> None:
         if self.start_labs:
             warm_up()  # the forkserver imports torch while the view is built
+        if self.session_path and self.sessions.open_file(self.session_path):
+            return
         if self.explainer is None:
             self.open_explainer(self.initial_explainer)
             self.retranslate()
 
-    def open_explainer(self, explainer_id: str) -> None:
+    def open_explainer(self, explainer_id: str, saved: ExplainerSession | None = None,
+                       state: dict | None = None) -> None:
+        """Open an explainer in its lesson's first step, or as a saved session left it (`saved`,
+        with the lab's `state` restored in its process; the lesson step is shown, not re-applied)."""
         explainer = registry.get(explainer_id)
-        if self.explainer is not None and explainer.id == self.explainer.id:
+        if saved is None and self.explainer is not None and explainer.id == self.explainer.id:
             return
         self._stop_runner()
         self.clear_error()
@@ -185,8 +208,16 @@ class MainWindow(QMainWindow):
             self._set_controls(state=None)
             return
         device = self.controls.device_box.currentData() or "cpu"
-        self.session = ExplainerSession.open(explainer.id, seed=self.controls.seed_box.value(), device=device)
-        self.lessons.apply_first_step(self.session)   # the explainer opens in its lesson's first step
+        if saved is not None:
+            self.session = saved
+            self.controls.seed_box.blockSignals(True)
+            self.controls.seed_box.setValue(saved.seed)
+            self.controls.seed_box.blockSignals(False)
+            if self.lesson.lesson is not None:
+                self.lesson.set_lesson(self.lesson.lesson, saved.lesson_step)
+        else:
+            self.session = ExplainerSession.open(explainer.id, seed=self.controls.seed_box.value(), device=device)
+            self.lessons.apply_first_step(self.session)   # the explainer opens in its lesson's first step
         self.options_panel = OptionsPanel(options)
         self.options_panel.changed.connect(self._option_changed)
         self.nav.set_options_panel(self.options_panel)
@@ -195,22 +226,22 @@ class MainWindow(QMainWindow):
         self._set_view(view)
         self.options_panel.set_values(self.session.values())
         view.set_view_options(self.session.view)
-        first = self.lessons.first_step()
+        first = self.lessons.first_step() if saved is None else None
         if first is not None and first.view:
             view.apply_lesson_state(first.view)
         self._set_controls(state=LOADING)
         if self.start_labs:
-            self._start_runner()
+            self._start_runner(state)
 
     def _set_view(self, view) -> None:
         self.view = view
         self.stack.addWidget(view)
         self.stack.setCurrentWidget(view)
 
-    def _start_runner(self) -> None:
+    def _start_runner(self, state: dict | None = None) -> None:
         s = self.session
         runner = LabRunner(LabFactory(self.explainer), device=s.device, seed=s.seed, options=dict(s.options),
-                           name=self.explainer.id)
+                           name=self.explainer.id, restore=state)
         self._binding = RunnerBinding(self, runner)
         self.runner = runner
         self.speed_changed()
@@ -222,6 +253,7 @@ class MainWindow(QMainWindow):
             return
         runner.stop(timeout=1.0, wait=wait)  # the window goes on at once; the process ends ≤ 1 s
         self._lab_info = self._drawing = None  # they described the runner that is gone
+        self.timeline.show_timeline({"steps": []})
         # signals already queued may still arrive: the binding ignores them, and it is deleted
         # only after them (deleteLater is processed after events posted before it)
         self._binding.runner = None
@@ -269,17 +301,34 @@ class MainWindow(QMainWindow):
             self.controls.set_devices(self._available_devices)
         self._set_controls(self.runner.state)
 
+    def available_devices(self) -> list[str]:
+        """The devices the lab's process found (just the CPU until a lab has started)."""
+        return list(self._available_devices) or ["cpu"]
+
     # ---- controls ----------------------------------------------------------------------------------
     def _set_controls(self, state: str | None) -> None:
         runner, info = self.runner, self._lab_info
         continuous = bool(info and info.get("continuous")) and runner is not None
         self.controls.set_state(state, continuous, runner is not None)
         self.exports.set_enabled(runner is not None and state not in (LOADING, None))
+        self.sessions.set_enabled(runner is not None and state not in (LOADING, None))
+        self.animation.set_enabled(runner is not None and state not in (LOADING, None))
+        self.loading.set_loading(runner is not None and state == LOADING, self.theme.dark, self.font_scale)
         self.status.show_state(state)
 
     def toggle_play(self) -> None:
         if self.runner is not None:
             self.runner.pause() if self.runner.state == RUNNING else self.runner.play()
+
+    @Slot(int)
+    def _rewind(self, step: int) -> None:
+        if self.runner is not None:
+            self.runner.rewind(step)
+
+    @Slot()
+    def _undo_branch(self) -> None:
+        if self.runner is not None:
+            self.runner.undo_branch()
 
     def step_once(self) -> None:
         if self.runner is not None:
@@ -359,8 +408,11 @@ class MainWindow(QMainWindow):
         self.lesson_actions.retranslate()
         self.keys_help.retranslate()
         self.exports.retranslate()
+        self.sessions.retranslate()
+        self.animation.retranslate()
         self.presentation.retranslate()
         self.controls.retranslate()
+        self.timeline.retranslate()
         if self.options_panel is not None:
             self.options_panel.retranslate()
         if self.view is not None:
@@ -370,8 +422,13 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"visualizer — {title}" if title else "visualizer")
 
     def about(self) -> None:
+        from visualizer.ui.guard import log_path
+
+        guard = getattr(self, "guard", None)
+        log = guard.path if guard is not None else log_path()
         QMessageBox.about(self, tr("About visualizer"),
-                          tr("visualizer runs real neural-network modules and shows what happens inside them."))
+                          tr("visualizer runs real neural-network modules and shows what happens inside them.")
+                          + "\n\n" + tr("Error log") + f": {log}")
 
     # ---- Qt events --------------------------------------------------------------------------------------
     @Slot(str)
@@ -392,14 +449,35 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
-def run_app(explainer: str | None = None) -> int:
+def open_session_file(path: str) -> int:
+    """`visualizer open FILE.vis`: the app, opened on that session."""
+    return run_app(session_path=path)
+
+
+def run_app(explainer: str | None = None, session_path: str | None = None) -> int:
     import os
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("visualizer")
     app.setOrganizationName("visualizer")
-    window = MainWindow(explainer=explainer)
-    if os.environ.get("VISUALIZER_EXIT_AFTER_PAINT"):
+    window = MainWindow(explainer=explainer, session_path=session_path)
+    from visualizer.ui import guard
+
+    guard.install(window)  # any exception escaping a slot, timer or thread: banner + log file
+    if os.environ.get("VISUALIZER_EXIT_AFTER_FRAME"):
+        # used by bench/startup.py --frame: report the first paint and the explainer's first frame
+        window.first_painted.connect(lambda t: print(f"painted {t:.6f}", flush=True))
+        poll = QTimer(window)
+
+        def framed() -> None:
+            if window.runner is not None and getattr(window.view, "frame", None) is not None:
+                poll.stop()
+                print(f"framed {time.time():.6f}", flush=True)
+                QTimer.singleShot(0, window.close)
+
+        poll.timeout.connect(framed)
+        poll.start(5)
+    elif os.environ.get("VISUALIZER_EXIT_AFTER_PAINT"):
         # used by bench/startup.py: report when the first paint happened, then quit
         window.first_painted.connect(lambda t: (print(f"painted {t:.6f}", flush=True),
                                                 QTimer.singleShot(0, window.close)))

@@ -83,6 +83,7 @@ class Request:
         self.what = what
         self.ok: bool | None = None
         self.value: Any = None
+        self.emitted = 0          # frames received before the answer (Frame.serial is higher after it)
         self._event = threading.Event()
 
     @property
@@ -107,11 +108,13 @@ class LabRunner(QObject):
     state_changed = Signal(str)     # one of LOADING, READY, RUNNING, PAUSED, ERROR, STOPPED
     failed = Signal(str)            # a message in words
     lab_ready = Signal(object)      # {"device", "continuous", "options", "preferred_speed", "devices", "steps"}
+    timeline_changed = Signal(object)  # {"steps": kept checkpoints, "rewound_to", "can_undo", "bytes"}
 
     def __init__(self, make_lab: Callable[..., Any], *, device: str = "cpu", seed: int = 0,
                  options: dict | None = None, max_fps: float = 30.0, threads: int | None = None,
-                 ui_budget: float = 0.2, name: str = "lab"):
+                 ui_budget: float = 0.2, name: str = "lab", restore: dict | None = None):
         super().__init__()
+        self._restore = restore      # a saved lab state (session file) to load right after the build
         self._make_lab = make_lab
         self._device = device
         self._seed = seed
@@ -136,6 +139,7 @@ class LabRunner(QObject):
         self.steps_done = 0          # steps taken by this process (for steps/s)
         self.frames_emitted = 0
         self.exit_code: int | None = None
+        self.timeline: dict = {"steps": [], "rewound_to": None, "can_undo": False, "bytes": 0}
         self.child_pid: int | None = None
         self._rate_window: list[tuple[float, int]] = []
 
@@ -155,6 +159,8 @@ class LabRunner(QObject):
             daemon=True)
         if self._speed:
             self._send("speed", self._speed)
+        if self._restore is not None:
+            self._send("restore", self._restore)   # handled before the first frame is sent
         self._reader = threading.Thread(target=self._serve, args=(self._process, self._conn, child_conn),
                                         name=f"visualizer-{self._name}-reader", daemon=True)
         self._reader.start()
@@ -208,6 +214,7 @@ class LabRunner(QObject):
                 return
             self.lab_steps = frame.step
             self.frames_emitted += 1
+            frame.serial = self.frames_emitted   # frames after a request's answer have higher serials
             self.frame_ready.emit(frame)
         elif kind == "steps":
             self.lab_steps, self.steps_done = message[1], message[2]
@@ -224,11 +231,16 @@ class LabRunner(QObject):
             self.lab_steps = info.get("steps", 0)
             self._options.update(info.get("options", {}))
             self.lab_ready.emit(info)
+        elif kind == "timeline":
+            _, steps, rewound_to, can_undo, size = message
+            self.timeline = {"steps": steps, "rewound_to": rewound_to, "can_undo": can_undo, "bytes": size}
+            self.timeline_changed.emit(self.timeline)
         elif kind == "reply":
             _, request_id, ok, value = message
             self._busy_since = None
             request = self._requests.pop(request_id, None)
             if request is not None:
+                request.emitted = self.frames_emitted
                 request._settle(ok, value)
 
     def _set_state(self, state: str) -> None:
@@ -287,6 +299,14 @@ class LabRunner(QObject):
         self._speed = 0.0 if not steps_per_second else 1.0 / steps_per_second
         self._send("speed", self._speed)
 
+    def rewind(self, step: int) -> None:
+        """Back to the kept checkpoint nearest `step` (paused); playing on from there branches."""
+        self._send("rewind", int(step), busy=True)
+
+    def undo_branch(self) -> None:
+        """Take back the last branch: the run as it was before the rewind, at its last step."""
+        self._send("undo_branch", busy=True)
+
     def set_ui_budget(self, share: float) -> None:
         """The most of the window's time drawing may take while training (0: no pacing)."""
         self._ui_budget = share
@@ -295,7 +315,7 @@ class LabRunner(QObject):
     def request(self, what: str, *args) -> Request:
         """A named query answered by the child between two steps, in order with the commands:
         ("get", "steps"), ("get", "options.lr"), ("call", "method", arg...), ("devices",),
-        ("modules", name...), ("pid",)."""
+        ("modules", name...), ("pid",), ("frame",): send a fresh frame after this answer."""
         request = Request(what)
         request_id = next(self._ids)
         self._requests[request_id] = request
@@ -350,17 +370,25 @@ class LabRunner(QObject):
         """Replace the child by a fresh one with the current device, seed and options."""
         self.stop(timeout=1.0)
         self._busy_since = None
+        self._restore = None   # a fresh lab, not the session it was opened from
         self.start()
 
     def needs_restart(self) -> bool:
         return (self._reader is not None and not self._reader.is_alive()) or (
-            self.exit_code is not None and not self._stopping) or self.unresponsive_for() >= UNRESPONSIVE_AFTER
+            self.exit_code is not None and not self._stopping) or self.hung()
 
     def unresponsive_for(self) -> float:
-        """Seconds a command has gone unanswered while the child said nothing (0 if none)."""
-        if self._busy_since is None:
-            return 0.0
-        return time.perf_counter() - max(self._busy_since, self._last_heard)
+        """Seconds the child has said nothing while it owed an answer to a command or, when
+        training, its heartbeat (every 0.25 s); 0 when it owes nothing."""
+        if self._busy_since is not None:
+            return time.perf_counter() - max(self._busy_since, self._last_heard)
+        if self.state in (RUNNING, LOADING) and self.is_alive():
+            return time.perf_counter() - self._last_heard
+        return 0.0
+
+    def hung(self) -> bool:
+        """Silent for longer than a step should take (a build may load a model: six times longer)."""
+        return self.unresponsive_for() >= UNRESPONSIVE_AFTER * (6 if self.state == LOADING else 1)
 
     def is_alive(self) -> bool:
         return self._process is not None and self._process.pid is not None and self._process.is_alive()
@@ -392,6 +420,7 @@ class RunnerBinding(QObject):
         runner.state_changed.connect(self.state)
         runner.failed.connect(self.failed)
         runner.lab_ready.connect(self.lab_ready)
+        runner.timeline_changed.connect(self.timeline)
 
     def _current(self) -> bool:
         return self.runner is not None and self.runner is self.window.runner
@@ -415,3 +444,8 @@ class RunnerBinding(QObject):
     def lab_ready(self, info: dict) -> None:
         if self._current():
             self.window._on_lab_ready(info)
+
+    @Slot(object)
+    def timeline(self, info: dict) -> None:
+        if self._current():
+            self.window.timeline.show_timeline(info)

@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QLabel
 
 from visualizer.ui.i18n import tr
-from visualizer.ui.runner import ERROR, LOADING, PAUSED, READY, RUNNING, STOPPED, UNRESPONSIVE_AFTER
+from visualizer.ui.runner import ERROR, LOADING, PAUSED, READY, RUNNING, STOPPED
 
 STATE_TEXT = {LOADING: "Loading…", READY: "Ready", RUNNING: "Running", PAUSED: "Paused", ERROR: "Error",
               STOPPED: "Stopped"}
@@ -52,6 +52,6 @@ class StatusLine(QObject):
         else:
             self.rate.setText(tr("step {n}").format(n=runner.lab_steps))
         silent = runner.unresponsive_for()
-        if silent >= UNRESPONSIVE_AFTER:
+        if runner.hung():
             self.window.show_error(tr("The model has not answered for {s:.0f} s: a step may hang. "
                                       "Reset ends its process and starts a new one.").format(s=silent))
