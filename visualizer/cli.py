@@ -99,6 +99,48 @@ def cmd_gui(args: list[str]) -> int:
     return run_app(ns.explainer)
 
 
+class ProgressBar:
+    """Steps (and frames) done and the time left, on stderr, when stderr is a terminal and the work
+    takes more than a second; nothing otherwise (a script or a log gets no control characters)."""
+
+    def __init__(self, steps: int, frames: int = 0, stream=None):
+        import time
+
+        self.stream = stream or sys.stderr
+        self.on = steps > 0 and hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.steps, self.total_frames, self.frames = steps, frames, 0
+        self.start, self.last = time.perf_counter(), 0.0
+        self.drawn = False
+
+    def show(self, done: int, frames: int | None = None) -> None:
+        import time
+
+        if frames is not None:
+            self.frames = frames
+        if not self.on:
+            return
+        now = time.perf_counter()
+        if now - self.start < 1.0 or (now - self.last < 0.1 and done < self.steps):
+            return
+        self.last = now
+        share = done / self.steps
+        eta = (now - self.start) * (1 - share) / share if share else 0.0
+        width = 24
+        filled = round(width * share)
+        line = f"\r  [{'#' * filled}{'.' * (width - filled)}] step {done}/{self.steps}"
+        if self.total_frames:
+            line += f" · frame {self.frames}/{self.total_frames}"
+        line += f" · {eta:.0f} s left "
+        self.stream.write(line)
+        self.stream.flush()
+        self.drawn = True
+
+    def end(self) -> None:
+        if self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
 def _explainer(name: str):
     try:
         return registry.get(name)
@@ -358,17 +400,24 @@ def cmd_export(args: list[str]) -> int:
             if animations:
                 marks = sorted({round(i * steps / (g["frames"] - 1)) for i in range(g["frames"])}) if steps else [0]
                 done = 0
+                bar = ProgressBar(steps, len(marks))
                 for mark in marks:
                     while done < mark:
                         lab.step()
                         done += 1
+                        bar.show(done, bar.frames)
                     rgb = _render_array(view, lab.snapshot(), g["animation_scale"])
                     for out, stream in animations:
                         _writing(out, lambda: stream.append(rgb))
                     del rgb
+                    bar.show(done, bar.frames + 1)
+                bar.end()
             else:
-                for _ in range(steps):
+                bar = ProgressBar(steps)
+                for done in range(1, steps + 1):
                     lab.step()
+                    bar.show(done)
+                bar.end()
             streams.close()  # animations finished before anything is renamed
             frame = lab.snapshot()
             if view is not None:

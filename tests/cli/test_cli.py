@@ -164,3 +164,35 @@ def test_python_dash_m_runs_the_same_cli(tmp_path):
                            "--out", str(tmp_path / "f.png")], capture_output=True, text=True, env=env,
                           timeout=120)
     assert done.returncode == 2 and "--bogus" in done.stderr
+
+
+class _Terminal:
+    """A stderr that says it is a terminal and keeps what is written to it."""
+
+    def __init__(self, tty: bool):
+        self.tty, self.text = tty, ""
+
+    def isatty(self) -> bool:
+        return self.tty
+
+    def write(self, text: str) -> None:
+        self.text += text
+
+    def flush(self) -> None:
+        pass
+
+
+def test_long_work_shows_a_progress_bar_on_a_terminal_only():
+    from visualizer.cli import ProgressBar
+
+    for tty in (True, False):
+        out = _Terminal(tty)
+        bar = ProgressBar(3000, 40, stream=out)
+        bar.start -= 5.0                       # five seconds in: the bar is due
+        bar.show(1500, 20)
+        bar.end()
+        if tty:
+            assert "step 1500/3000" in out.text and "frame 20/40" in out.text and "5 s left" in out.text
+            assert out.text.endswith("\n")
+        else:
+            assert out.text == ""              # a pipe or a log gets nothing
