@@ -24,9 +24,11 @@ def set_language(language: str) -> str:
     if language != "en":
         for path in sorted((resources_dir() / "i18n" / language).glob("*.json")):
             try:
-                catalog.update(json.loads(path.read_text(encoding="utf-8")))
-            except (OSError, json.JSONDecodeError):
+                entries = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):   # unreadable, not UTF-8, not JSON
                 continue  # a broken catalog leaves those strings in English
+            if isinstance(entries, dict):
+                catalog.update({k: v for k, v in entries.items() if isinstance(k, str) and isinstance(v, str)})
     _language, _catalog = language, catalog
     return language
 
