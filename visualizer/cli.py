@@ -472,8 +472,7 @@ def _theme_colours(theme_name: str) -> tuple:
     """The colours a figure is drawn with, for an animation's one palette (curves keep their colour)."""
     from visualizer.ui.theme import theme_named
 
-    t = theme_named(theme_name)
-    return (t.background, t.panel, t.foreground, t.muted, t.accent) + tuple(t.series)
+    return theme_named(theme_name).palette()
 
 
 def _make_view(explainer, g: dict, view_values: dict):
@@ -547,16 +546,10 @@ def _draw(view, frame) -> None:
 
 
 def _render_array(view, frame, scale: float):
-    import numpy as np
-    from PySide6.QtGui import QImage
-
-    from visualizer.ui.export import figure_image
+    from visualizer.ui.export import figure_rgb
 
     _draw(view, frame)
-    image = figure_image(view.figure_widget(), scale).convertToFormat(QImage.Format.Format_RGB888)
-    w, h, stride = image.width(), image.height(), image.bytesPerLine()
-    array = np.frombuffer(image.constBits(), dtype=np.uint8, count=stride * h).reshape(h, stride)
-    return array[:, : w * 3].reshape(h, w, 3).copy()
+    return figure_rgb(view.figure_widget(), scale)
 
 
 if __name__ == "__main__":

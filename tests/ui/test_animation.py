@@ -1,6 +1,8 @@
 """File → Export animation: frames stream from the running lab into a GIF of the asked length and
 the figure's size; Cancel and failures leave no file behind."""
 
+import os
+
 from PIL import Image
 
 TIMEOUT = 60_000
@@ -14,6 +16,9 @@ def test_a_training_run_becomes_a_gif_of_the_asked_frames(qtbot, window, tmp_pat
     qtbot.waitUntil(lambda: not window.animation.running, timeout=TIMEOUT)
     assert window.animation.written == path, window.last_error
     assert [p.name for p in tmp_path.iterdir()] == ["run.gif"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask     # an ordinary file, not mkstemp's 0600
     with Image.open(path) as gif:
         assert gif.n_frames == 5
         assert gif.size == (size.width(), size.height())

@@ -9,29 +9,15 @@ export leaves nothing behind."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtGui import QAction, QImage, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLineEdit,
-                               QProgressDialog, QPushButton, QSpinBox, QWidget)
+                               QProgressDialog, QPushButton, QSpinBox)
 
 from visualizer.core.errors import ExportError
 from visualizer.ui.i18n import tr
-
-
-def frame_rgb(widget: QWidget):
-    """The figure as an (h, w, 3) uint8 array, at 1× its size."""
-    import numpy as np
-
-    from visualizer.ui.export import figure_image
-
-    image = figure_image(widget, 1.0).convertToFormat(QImage.Format.Format_RGB888)
-    w, h, stride = image.width(), image.height(), image.bytesPerLine()
-    array = np.frombuffer(image.constBits(), dtype=np.uint8, count=stride * h).reshape(h, stride)
-    return array[:, : w * 3].reshape(h, w, 3).copy()
 
 
 def open_stream(path: Path, tmp: str, fps: float, theme):
@@ -39,8 +25,7 @@ def open_stream(path: Path, tmp: str, fps: float, theme):
     if suffix == ".gif":
         from visualizer.core.writers import GifStream
 
-        colours = (theme.background, theme.panel, theme.foreground, theme.muted, theme.accent) + tuple(theme.series)
-        return GifStream(tmp, fps, colours=colours)
+        return GifStream(tmp, fps, colours=theme.palette())
     if suffix == ".mp4":
         import importlib.util
 
@@ -139,25 +124,20 @@ class AnimationExport(QObject):
             w.show_error(tr("This view does not change over time: there is nothing to animate."))
             return False
         marks = list(range(len(lesson.steps)))[:frames] if not continuous else None
+        from visualizer.core.writers import Staged, check_target
+
+        stage = Staged([path])   # a temporary file beside the target, renamed onto it at the end
         try:
-            if path.is_dir() or not path.parent.is_dir():
-                raise ExportError(f"cannot write '{path}': " + ("it is a folder" if path.is_dir()
-                                                               else f"the folder '{path.parent}' does not exist"))
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.stem[:40]}.", suffix=path.suffix + ".part", dir=path.parent)
-            os.close(fd)
-        except (ExportError, OSError) as exc:
-            w.show_error(f"{tr('Exporting the animation failed')}: {exc}")
-            return False
-        try:
-            stream = open_stream(path, tmp, fps, w.theme)
+            check_target(path)
+            stream = open_stream(path, stage.tmp(path), fps, w.theme)
         except (ExportError, OSError, ImportError) as exc:
-            _remove(tmp)
+            stage.discard()
             w.show_error(f"{tr('Exporting the animation failed')}: {exc}")
             return False
         runner.pause()
         total = frames if continuous else len(marks)
-        self._job = {"path": path, "tmp": tmp, "stream": stream, "every": every, "total": total, "done": 0,
-                     "marks": marks, "wait": None, "start_step": w.lesson.index if not continuous else None}
+        self._job = {"path": path, "stage": stage, "stream": stream, "every": every, "total": total, "done": 0,
+                     "marks": marks, "wait": None}
         self.progress = QProgressDialog(tr("Exporting the animation…"), tr("Cancel"), 0, total, w)
         self.progress.setWindowModality(Qt.WindowModal)
         self.progress.setMinimumDuration(0)
@@ -195,8 +175,10 @@ class AnimationExport(QObject):
         frame = w.view.frame
         if frame is None or getattr(frame, "serial", 0) <= request.emitted:
             return   # the frame showing the asked state is not drawn yet
+        from visualizer.ui.export import figure_rgb
+
         try:
-            job["stream"].append(self._fit(frame_rgb(w.view.figure_widget())))
+            job["stream"].append(self._fit(figure_rgb(w.view.figure_widget(), 1.0)))
         except Exception as exc:  # noqa: BLE001 - a failed frame ends the export, nothing is left
             self.cancel(f"{type(exc).__name__}: {exc}")
             return
@@ -231,9 +213,9 @@ class AnimationExport(QObject):
         self._end()
         try:
             job["stream"].close()
-            os.replace(job["tmp"], job["path"])
-        except OSError as exc:
-            _remove(job["tmp"])
+            job["stage"].commit()     # an ordinary file's mode, the old file put back if this fails
+        except (ExportError, OSError) as exc:
+            job["stage"].discard()
             self.window.show_error(f"{tr('Exporting the animation failed')}: {exc}")
             return
         self.written = job["path"]
@@ -249,7 +231,7 @@ class AnimationExport(QObject):
             job["stream"].close()
         except Exception:  # noqa: BLE001 - the file is being thrown away
             pass
-        _remove(job["tmp"])
+        job["stage"].discard()
         if why:
             self.window.show_error(f"{tr('Exporting the animation failed')}: {why}")
 
@@ -261,10 +243,3 @@ class AnimationExport(QObject):
             self.progress.close()
             self.progress = None
         self.action.setEnabled(True)
-
-
-def _remove(path: str) -> None:
-    try:
-        os.remove(path)
-    except OSError:
-        pass

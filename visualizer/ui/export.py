@@ -66,6 +66,16 @@ def figure_image(widget: QWidget, scale: float = 2.0) -> QImage:
     return image
 
 
+def figure_rgb(widget: QWidget, scale: float = 1.0):
+    """The figure as an (h, w, 3) uint8 array (an animation's frame)."""
+    import numpy as np
+
+    image = figure_image(widget, scale).convertToFormat(QImage.Format.Format_RGB888)
+    w, h, stride = image.width(), image.height(), image.bytesPerLine()
+    array = np.frombuffer(image.constBits(), dtype=np.uint8, count=stride * h).reshape(h, stride)
+    return array[:, : w * 3].reshape(h, w, 3).copy()
+
+
 def export_figure(widget: QWidget, path: str | Path, scale: float = 2.0, title: str = "visualizer figure") -> Path:
     """Write the widget as .png (at `scale`), .svg or .pdf; ExportError says why if it cannot."""
     path = Path(path)

@@ -36,6 +36,11 @@ class Theme:
         """A pen width in this theme (thicker in high contrast)."""
         return width * self.line_width
 
+    def palette(self) -> tuple:
+        """The colours a figure is drawn with, first in an animation's one palette (a curve keeps
+        its colour from the first frame to the last)."""
+        return (self.background, self.panel, self.foreground, self.muted, self.accent) + tuple(self.series)
+
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")
 
