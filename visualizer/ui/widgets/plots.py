@@ -38,6 +38,15 @@ def fmt(value: float, digits: int = 3) -> str:
     return f"{value:.{digits}f}"
 
 
+def nice_ceiling(value: float) -> float:
+    """The smallest of 1, 1.5, 2, 3, 4, 5, 6, 8 × 10^k that is ≥ value."""
+    exp = 10.0 ** math.floor(math.log10(value))
+    for m in (1, 1.5, 2, 3, 4, 5, 6, 8, 10):
+        if m * exp >= value:
+            return m * exp
+    return 10 * exp
+
+
 def css_size(scale: float, delta: float = 0.0) -> str:
     """A font size for pyqtgraph's HTML labels, following the font scale like font() does."""
     return f"{max(5.0, (BASE_POINT_SIZE + delta) * scale):.1f}pt"

@@ -31,7 +31,7 @@ from visualizer.ui.views.gan import style
 from visualizer.ui.views.gan.curves import CurvePlot, colored
 from visualizer.ui.views.gan.space import DrawingViewBox, SpacePlot
 from visualizer.ui.views.page import Page
-from visualizer.ui.widgets.plots import font, set_title, thin_axes
+from visualizer.ui.widgets.plots import font, nice_ceiling, set_title, thin_axes
 
 LOSS_WORDS = {"non-saturating": "non-saturating", "minimax": "minimax", "least-squares": "least squares",
               "wgan-gp": "Wasserstein + GP"}
@@ -87,15 +87,6 @@ class OneLineLabel(QLabel):
         shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, max(0, self.width()))
         if shown != super().text():
             super().setText(shown)
-
-
-def _nice_ceiling(value: float) -> float:
-    """The smallest of 1, 1.5, 2, 3, 4, 5, 6, 8 × 10^k that is ≥ value."""
-    exp = 10.0 ** np.floor(np.log10(value))
-    for m in (1, 1.5, 2, 3, 4, 5, 6, 8, 10):
-        if m * exp >= value:
-            return m * exp
-    return 10 * exp
 
 
 def _fmt_points(points: list[tuple[float, float]]) -> str:
@@ -331,7 +322,7 @@ class GANPage(Page):
         # the x range grows in steps of ~25 %, so the axes are not re-laid out on every frame
         last = float(step[-1]) if len(step) else 0.0
         if last > self._x_max or self._x_max > 4 * max(last, 100.0):
-            self._x_max = _nice_ceiling(max(last * 1.25, 100.0))
+            self._x_max = nice_ceiling(max(last * 1.25, 100.0))
             for plot in (self.loss_plot, self.d_plot, self.mode_plot):
                 plot.plot.setXRange(0, self._x_max, padding=0.01)
         texts = [event_text(*e) for e in zip(frame["event_name"], frame["event_old"], frame["event_new"])]

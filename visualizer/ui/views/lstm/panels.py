@@ -27,7 +27,7 @@ from visualizer.ui.views.lstm.cell import SCALES, CellDiagram
 from visualizer.ui.views.lstm.common import (CELL_NAMES, PROPERTY_WORDS, QUANTITY_WORDS, TASK_WORDS, cmap_of, colored_text,
                                              has_quantity, levels_of, missing_note, quantity_series, selection,
                                              shown_token, token_labels)
-from visualizer.ui.widgets.plots import PlotCanvas, add_plot, css_size, fmt, font, set_title
+from visualizer.ui.widgets.plots import PlotCanvas, add_plot, css_size, fmt, font, nice_ceiling, set_title
 
 TEXT_WINDOW = 400   # tokens shown as coloured text around t
 
@@ -659,15 +659,6 @@ def steady_log_ranges(plot, x_range, y_range, steps, ys, base, headroom: float =
         y_range = (lo - 0.08 * span, hi + headroom * span)
         plot.setYRange(*y_range, padding=0)
     return x_range, y_range
-
-
-def nice_ceiling(value: float) -> float:
-    """The smallest of 1, 1.5, 2, 3, 4, 5, 6, 8 × 10^k that is ≥ value."""
-    exp = 10.0 ** math.floor(math.log10(value))
-    for m in (1, 1.5, 2, 3, 4, 5, 6, 8, 10):
-        if m * exp >= value:
-            return m * exp
-    return 10 * exp
 
 
 def cell_loss_label(info) -> str:
