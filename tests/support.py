@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from PySide6.QtCore import QObject, Slot
+
 from visualizer.core import registry
 from visualizer.core.frame import Frame
 from visualizer.ui.views.base import PagedView
@@ -15,6 +17,8 @@ from visualizer.ui.theme import LIGHT
 from visualizer.ui.views.page import Page
 
 from tests.support_labs import OPTIONS, RegressionLab  # noqa: E402,F401 - Qt-free: the lab's process imports it
+
+RUNNER_TIMEOUT = 10_000   # ms a runner test waits for the lab's process
 
 
 class RegressionPage(Page):
@@ -73,3 +77,33 @@ def reused_view_fixtures(view_class):
         shared_view.set_view_options({o.name: o.default for o in view_class.OPTIONS.by_role("view")})
 
     return shared_view, view
+
+
+class Consumer(QObject):
+    """Stands in for the window: draws (records) each frame, then tells the runner."""
+
+    def __init__(self, runner, consume=True):
+        super().__init__()
+        self.runner = runner
+        self.frames = []
+        self.errors = []
+        self.consume = consume
+        runner.frame_ready.connect(self.on_frame)
+        runner.failed.connect(self.on_failed)
+
+    @Slot(object)
+    def on_frame(self, frame):
+        self.frames.append(frame)
+        if self.consume:
+            self.runner.frame_consumed()
+
+    @Slot(str)
+    def on_failed(self, message):
+        self.errors.append(message)
+
+
+def sync(qtbot, runner):
+    """Wait until the lab's process has handled every command sent so far; the lab's steps."""
+    request = runner.request("get", "steps")
+    qtbot.waitUntil(lambda: request.done, timeout=RUNNER_TIMEOUT)
+    return request.result()

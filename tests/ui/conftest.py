@@ -2,8 +2,9 @@ import os
 
 import pytest
 
-from tests.support import TEST_EXPLAINER
+from tests.support import RUNNER_TIMEOUT, TEST_EXPLAINER, Consumer, RegressionLab
 from visualizer.core import registry
+from visualizer.ui.runner import LabRunner
 
 
 @pytest.fixture
@@ -36,3 +37,22 @@ def _warm_lab_processes():
     child = process_context().Process(target=os.getpid)
     child.start()
     child.join(120)
+
+
+@pytest.fixture
+def make_runner(qtbot):
+    """make(consume=True, **options) -> (runner, consumer): a started runner of the regression lab,
+    its first frame arrived; every runner made is stopped after the test."""
+    runners = []
+
+    def make(consume=True, **options):
+        runner = LabRunner(RegressionLab, seed=0, options=options, name="regression")
+        consumer = Consumer(runner, consume)
+        runners.append(runner)
+        with qtbot.waitSignal(runner.frame_ready, timeout=RUNNER_TIMEOUT):
+            runner.start()
+        return runner, consumer
+
+    yield make
+    for runner in runners:
+        assert runner.stop(timeout=2.0)

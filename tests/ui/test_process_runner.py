@@ -13,30 +13,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.support_labs import RegressionLab
-from tests.ui.test_runner import TIMEOUT, Consumer, sync
+from tests.support import RUNNER_TIMEOUT as TIMEOUT
+from tests.support import sync
 from visualizer.core import transport
 from visualizer.ui import runner as runner_module
-from visualizer.ui.runner import ERROR, PAUSED, RUNNING, LabRunner
+from visualizer.ui.runner import ERROR, PAUSED, RUNNING
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def started(qtbot):
-    runners = []
-
-    def start(**options):
-        runner = LabRunner(RegressionLab, seed=0, options=options, name="regression")
-        consumer = Consumer(runner)
-        runners.append(runner)
-        with qtbot.waitSignal(runner.frame_ready, timeout=TIMEOUT):
-            runner.start()
-        return runner, consumer
-
-    yield start
-    for runner in runners:
-        assert runner.stop(timeout=2.0)
 
 
 def gone(pid: int) -> bool:
@@ -53,8 +36,8 @@ def gone(pid: int) -> bool:
     ("segfault", "signal 11 (SIGSEGV), a crash in native code"),
     ("kill", "signal 9 (SIGKILL), probably out of memory"),
 ])
-def test_a_dead_model_process_is_said_in_words_and_reset_starts_a_new_one(qtbot, started, fault, words):
-    runner, consumer = started(fault=fault, fault_at=3)
+def test_a_dead_model_process_is_said_in_words_and_reset_starts_a_new_one(qtbot, make_runner, fault, words):
+    runner, consumer = make_runner(fault=fault, fault_at=3)
     first_pid = runner.child_pid
     with qtbot.waitSignal(runner.failed, timeout=TIMEOUT) as failed:
         runner.play()
@@ -69,9 +52,9 @@ def test_a_dead_model_process_is_said_in_words_and_reset_starts_a_new_one(qtbot,
     assert runner.ask("get", "options.fault") == "none"
 
 
-def test_a_hung_step_is_noticed_and_reset_replaces_the_process(qtbot, started, monkeypatch):
+def test_a_hung_step_is_noticed_and_reset_replaces_the_process(qtbot, make_runner, monkeypatch):
     monkeypatch.setattr(runner_module, "UNRESPONSIVE_AFTER", 0.5)
-    runner, consumer = started(fault="hang", fault_at=1)
+    runner, consumer = make_runner(fault="hang", fault_at=1)
     hung_pid = runner.child_pid
     runner.step_once()
     qtbot.waitUntil(lambda: runner.unresponsive_for() > 0.6, timeout=TIMEOUT)
@@ -84,8 +67,8 @@ def test_a_hung_step_is_noticed_and_reset_replaces_the_process(qtbot, started, m
     assert sync(qtbot, runner) == 0
 
 
-def test_stop_ends_a_process_stuck_in_a_step_within_a_second(qtbot, started):
-    runner, _ = started(fault="hang", fault_at=1)
+def test_stop_ends_a_process_stuck_in_a_step_within_a_second(qtbot, make_runner):
+    runner, _ = make_runner(fault="hang", fault_at=1)
     pid = runner.child_pid
     runner.play()
     qtbot.waitUntil(lambda: runner.state == RUNNING, timeout=TIMEOUT)
@@ -95,8 +78,8 @@ def test_stop_ends_a_process_stuck_in_a_step_within_a_second(qtbot, started):
     assert gone(pid)
 
 
-def test_a_large_frame_arrives_whole_through_shared_memory_and_is_unlinked(qtbot, started):
-    runner, consumer = started(big_mb=80)          # like a MiniLM frame at 512 tokens (75 MB)
+def test_a_large_frame_arrives_whole_through_shared_memory_and_is_unlinked(qtbot, make_runner):
+    runner, consumer = make_runner(big_mb=80)          # like a MiniLM frame at 512 tokens (75 MB)
     big = consumer.frames[-1]["big"]
     assert big.nbytes == 80 << 20 and big.dtype == np.float32
     assert big[0] == 0 and big[-1] == big.size - 1
@@ -107,8 +90,8 @@ def test_a_large_frame_arrives_whole_through_shared_memory_and_is_unlinked(qtbot
     assert transport.leftover_segments(os.getpid(), runner.child_pid) == []
 
 
-def test_segments_a_crashed_process_left_are_unlinked(qtbot, started):
-    runner, _ = started()
+def test_segments_a_crashed_process_left_are_unlinked(qtbot, make_runner):
+    runner, _ = make_runner()
     name = transport.segment_prefix(os.getpid(), runner.child_pid) + "99"
     left = shared_memory.SharedMemory(name=name, create=True, size=4096)   # as if a frame was in flight
     left.close()
@@ -120,8 +103,8 @@ def test_segments_a_crashed_process_left_are_unlinked(qtbot, started):
     assert transport.leftover_segments(os.getpid()) == []
 
 
-def test_lab_process_never_imports_qt(qtbot, started):
-    runner, _ = started()
+def test_lab_process_never_imports_qt(qtbot, make_runner):
+    runner, _ = make_runner()
     assert runner.ask("modules", "PySide6", "pyqtgraph", "torch") == ["torch"]
     assert runner.ask("pid") == runner.child_pid != os.getpid()
 

@@ -3,60 +3,12 @@ errors, NaN halts, abort, and frame coalescing."""
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QObject, Slot
 
+from tests.support import RUNNER_TIMEOUT as TIMEOUT
+from tests.support import Consumer, sync
 from tests.support_labs import RegressionLab
 from visualizer.core.worker import LabLoop
 from visualizer.ui.runner import ERROR, PAUSED, READY, RUNNING, STOPPED, LabRunner
-
-TIMEOUT = 10_000
-
-
-class Consumer(QObject):
-    """Stands in for the window: draws (records) each frame, then tells the runner."""
-
-    def __init__(self, runner, consume=True):
-        super().__init__()
-        self.runner = runner
-        self.frames = []
-        self.errors = []
-        self.consume = consume
-        runner.frame_ready.connect(self.on_frame)
-        runner.failed.connect(self.on_failed)
-
-    @Slot(object)
-    def on_frame(self, frame):
-        self.frames.append(frame)
-        if self.consume:
-            self.runner.frame_consumed()
-
-    @Slot(str)
-    def on_failed(self, message):
-        self.errors.append(message)
-
-
-@pytest.fixture
-def make_runner(qtbot):
-    runners = []
-
-    def make(consume=True, **options):
-        runner = LabRunner(RegressionLab, seed=0, options=options, name="regression")
-        consumer = Consumer(runner, consume)
-        runners.append(runner)
-        with qtbot.waitSignal(runner.frame_ready, timeout=TIMEOUT):
-            runner.start()
-        return runner, consumer
-
-    yield make
-    for runner in runners:
-        assert runner.stop(timeout=2.0)
-
-
-def sync(qtbot, runner):
-    """Wait until the lab's process has handled every command sent so far; the lab's steps."""
-    request = runner.request("get", "steps")
-    qtbot.waitUntil(lambda: request.done, timeout=TIMEOUT)
-    return request.result()
 
 
 def test_first_frame_is_numpy_and_lab_waits_paused(qtbot, make_runner):
