@@ -289,10 +289,14 @@ class LabLoop:
         if not self.timeline.points:
             return
         step = self.timeline.nearest(int(step))
-        self._load_checkpoint(self.timeline.at(step))
+        self._show_checkpoint(self.timeline.at(step), rewound_to=step)
+
+    def _show_checkpoint(self, state: dict, rewound_to: int | None) -> None:
+        """Load a checkpoint and show it, paused: the next step starts a branch from `rewound_to`."""
+        self._load_checkpoint(state)
         self._playing = False
         self._set_state(PAUSED)
-        self._rewound_to = step
+        self._rewound_to = rewound_to
         self._dirty = True
         self._send_timeline()
         self._heartbeat(force=True)
@@ -315,13 +319,7 @@ class LabLoop:
         if not self.timeline.can_undo:
             return
         _, state = self.timeline.undo_branch()
-        self._load_checkpoint(state)
-        self._playing = False
-        self._set_state(PAUSED)
-        self._rewound_to = None
-        self._dirty = True
-        self._send_timeline()
-        self._heartbeat(force=True)
+        self._show_checkpoint(state, rewound_to=None)
 
     def _emit(self) -> None:
         try:

@@ -310,9 +310,9 @@ class MainWindow(QMainWindow):
         runner, info = self.runner, self._lab_info
         continuous = bool(info and info.get("continuous")) and runner is not None
         self.controls.set_state(state, continuous, runner is not None)
-        self.exports.set_enabled(runner is not None and state not in (LOADING, None))
-        self.sessions.set_enabled(runner is not None and state not in (LOADING, None))
-        self.animation.set_enabled(runner is not None and state not in (LOADING, None))
+        ready = runner is not None and state not in (LOADING, None)   # a lab is there to export or save
+        for part in (self.exports, self.sessions, self.animation):
+            part.set_enabled(ready)
         self.loading.set_loading(runner is not None and state == LOADING, self.theme.dark, self.font_scale)
         self.status.show_state(state)
 
