@@ -334,3 +334,19 @@ def test_labels_are_one_item_that_holds_what_is_shown(view, frames):
     before = graph.labels._key
     view.show_frame(frames["gcn"])                            # nothing changed: nothing re-laid out
     assert graph.labels._key is before
+
+
+def test_an_embedding_that_spreads_out_moves_its_range_every_few_frames_and_stays_inside():
+    from visualizer.ui.views.gnn.ranges import StickyRange
+
+    sticky, changes, rng = StickyRange(), 0, np.random.default_rng(0)
+    lo, hi = -0.1, 0.05
+    for step in range(60):                       # the extent grows ~10 % a frame, lopsided, noisy
+        lo *= 1.12 + 0.05 * rng.random()
+        hi *= 1.08 + 0.05 * rng.random()
+        fitted = sticky.fit(lo, hi)
+        changes += fitted is not None
+        a, b = sticky.range
+        assert a <= lo and hi <= b and (hi - lo) >= sticky.fill * (b - a)
+    assert changes <= 20                         # it followed every frame before the bounds stuck
+    assert sticky.fit(0.4 * lo, 0.4 * hi) is not None and sticky.range[0] > lo   # a shrunk cloud refits

@@ -549,6 +549,7 @@ class Heatmap(QObject):
         if not show_axes:
             plot.hideAxis("left")
             plot.hideAxis("bottom")
+        self._shown_look = self._shown_shape = self._shown_levels = None   # what set_matrix last set
         self._texts: list[pg.TextItem] = []   # a pool: reused from frame to frame, extras hidden
         self._n_texts = 0
         self._mask_items: list = []
@@ -573,6 +574,7 @@ class Heatmap(QObject):
                                         colorMap=colormap(self.cmap_name, self.theme))
         self.colorbar.setImageItem(self.image, insert_in=self.plot)
         self.colorbar.setLevels(self.levels)
+        self._shown_levels = self.levels
         if self.values is not None:
             self.image.setLevels(self.levels)
         self._style_all()
@@ -660,13 +662,23 @@ class Heatmap(QObject):
         self.cmap_name = cmap_name(cmap, self.theme, signed=levels[0] < 0)
         cmap_obj = colormap(self.cmap_name, self.theme)
         shown = np.where(np.isfinite(values), values, levels[0])
-        self.image.setLookupTable(cmap_obj.getLookupTable(nPts=256))
+        # while training only the numbers change: the colour table, the image's rectangle and the
+        # colour bar are set again only when they change (each set re-renders or re-lays out)
+        look = (self.cmap_name, self.theme.name)
+        if look != self._shown_look:
+            self.image.setLookupTable(cmap_obj.getLookupTable(nPts=256))
         self.image.setImage(shown, levels=levels, autoLevels=False)
-        self.image.setRect(0, 0, values.shape[1], values.shape[0])
+        if values.shape != self._shown_shape:
+            self._shown_shape = values.shape
+            self.image.setRect(0, 0, values.shape[1], values.shape[0])
         if self.colorbar is not None:
-            self.colorbar.setColorMap(cmap_obj)
-            self.colorbar.setLevels(levels)
+            if look != self._shown_look:
+                self.colorbar.setColorMap(cmap_obj)
+            if levels != self._shown_levels:
+                self._shown_levels = levels
+                self.colorbar.setLevels(levels)
             self._colorbar_ticks()
+        self._shown_look = look
         ticks = (tuple(self.rows), tuple(self.cols), categorical)
         if ticks != self._ticks:  # re-laying out the axes is the slow part of a redraw: only when labels change
             self._ticks = ticks
@@ -719,8 +731,11 @@ class Heatmap(QObject):
                         self.plot.addItem(item)
                         self._texts.append(item)
                     item = self._texts[n]
-                    item.setText(text, color="#111111" if light[i, j] else "#f5f5f5")
-                    item.setPos(j + 0.5, i + 0.5)
+                    shown = (text, bool(light[i, j]), j, i)
+                    if getattr(item, "shown", None) != shown:   # a TextItem re-lays out on every set
+                        item.shown = shown
+                        item.setText(text, color="#111111" if light[i, j] else "#f5f5f5")
+                        item.setPos(j + 0.5, i + 0.5)
                     n += 1
         self._n_texts = n
         for item in self._texts[n:]:
@@ -753,8 +768,10 @@ class Heatmap(QObject):
                 chosen = f
                 break
         self.cell_text_shown = chosen is not None
+        chosen_key = None if chosen is None else chosen.key()
         for item in self._texts[:n]:
-            if chosen is not None:
+            if chosen is not None and getattr(item, "font_key", None) != chosen_key:
+                item.font_key = chosen_key
                 item.setFont(chosen)
             item.setVisible(chosen is not None)
 
@@ -782,6 +799,7 @@ class Heatmap(QObject):
             cmap_obj = colormap(cmap_name(self._cmap_request, theme, signed=self.levels[0] < 0), theme)
             self.cmap_name = cmap_name(self._cmap_request, theme, signed=self.levels[0] < 0)
             self.image.setLookupTable(cmap_obj.getLookupTable(nPts=256))
+            self._shown_look = (self.cmap_name, theme.name)
             if self.colorbar is not None:
                 self.colorbar.setColorMap(cmap_obj)
                 self._colorbar_ticks()

@@ -93,9 +93,8 @@ def node_colors(frame, options: dict, layer: int, theme, cmap_name: str) -> Node
 
 
 def hold_levels(bar) -> None:
-    """Make a ColorBarItem ignore setLevels / setColorMap with what it already has: the Heatmap
-    sets both on every matrix, and each call re-lays out the bar's axis (its tick text, every
-    frame). (A kit change would do this inside Heatmap.set_matrix.)"""
+    """Make a ColorBarItem ignore setLevels / setColorMap with what it already has: the graph
+    sets both on every frame, and each call re-lays out the bar's axis (its tick text)."""
     set_levels = bar.setLevels
 
     def guarded(values=None, low=None, high=None, update_items=True):

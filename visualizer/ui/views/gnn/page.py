@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QLabel, QToolButton
 from visualizer.core.frame import Frame
 from visualizer.labs.gnn.config import PHASES
 from visualizer.ui.i18n import tr
-from visualizer.ui.views.gnn.graph import GraphPlot, NodeColors, cosmetic, hold_levels, node_colors, qcolor
+from visualizer.ui.views.gnn.graph import GraphPlot, NodeColors, cosmetic, node_colors, qcolor
 from visualizer.ui.views.gnn.ranges import StickyRange, StickyTop
 from visualizer.ui.views.gnn.table import table_for
 from visualizer.ui.views.gnn.words import COLOR_WORDS, GRAPH_WORDS, MODEL_WORDS, PHASE_WORDS, steps_of
@@ -111,9 +111,6 @@ class GNNPage(Page):
         self.smooth_y = StickyTop()
         self.table_top, self.coef_top = StickyTop(), StickyTop()
         self._shown: dict = {}          # what each title / axis label / range last showed
-        for hm in (self.table, self.coef):
-            if hm.colorbar is not None:
-                hold_levels(hm.colorbar)
         self.retranslate()
         self.restyle(theme, scale)
 

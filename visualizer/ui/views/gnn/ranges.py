@@ -25,10 +25,13 @@ def nice_ceil(value: float) -> float:
 
 class StickyRange:
     """(lo, hi) that changes only when the data's extent leaves it, or fills less than `fill`
-    of it; the new range is the extent padded by `pad` of its size each side."""
+    of it. Data that leave it push the side they left through out by `grow` of their extent
+    (the other side stays), so data that spread out as training goes (embeddings do, a few per
+    cent a step) move the range every few frames, not every frame; else the new range is the
+    extent padded by `pad` each side."""
 
-    def __init__(self, fill: float = 0.45, pad: float = 0.08):
-        self.fill, self.pad = fill, pad
+    def __init__(self, fill: float = 0.45, pad: float = 0.08, grow: float = 0.5):
+        self.fill, self.pad, self.grow = fill, pad, grow
         self.range: tuple[float, float] | None = None
 
     def fit(self, lo: float, hi: float) -> tuple[float, float] | None:
@@ -37,11 +40,16 @@ class StickyRange:
             return None
         if hi - lo <= 0:
             lo, hi = lo - 0.5, hi + 0.5
+        span = hi - lo
         if self.range is not None:
             a, b = self.range
-            if a <= lo and hi <= b and (hi - lo) >= self.fill * (b - a):
+            if a <= lo and hi <= b and span >= self.fill * (b - a):
                 return None
-        span = hi - lo
+            # the side the data left through grows; the other keeps its bound
+            grown = (lo - self.grow * span if lo < a else a, hi + self.grow * span if hi > b else b)
+            if (lo < a or hi > b) and span >= self.fill * (grown[1] - grown[0]):
+                self.range = grown
+                return self.range
         self.range = (lo - self.pad * span, hi + self.pad * span)
         return self.range
 
