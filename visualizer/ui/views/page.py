@@ -20,11 +20,12 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from visualizer.core.frame import Frame
 from visualizer.ui.theme import Theme
 from visualizer.ui.widgets.plots import Heatmap, LiveCurves, PlotCanvas, font, relax_label, style_plot
+from visualizer.ui.widgets.text_block import TextBlock
 
 
 def no_si_prefix(plot: pg.PlotItem) -> None:
@@ -48,10 +49,10 @@ class Figure(QWidget):
         self.box = QVBoxLayout(self)
         self.box.setContentsMargins(14, 10, 14, 10)
         self.box.setSpacing(4)
-        self.title = QLabel()
-        self.subtitle = QLabel()
-        self.note = QLabel()
-        self.facts = QLabel()
+        self.title = TextBlock()
+        self.subtitle = TextBlock()
+        self.note = TextBlock()
+        self.facts = TextBlock()
         for label in (self.title, self.subtitle, self.note):
             label.setTextFormat(Qt.TextFormat.PlainText)
         # every text wraps: a long title at font scale 2 never sets the window's minimum width
