@@ -121,8 +121,7 @@ def test_graph_positions_colours_and_edges(view, frames):
     view.show_frame(frame)
     page = page_of(view)
     graph = page.graph
-    x, y = graph.nodes.getData()
-    np.testing.assert_array_equal(np.stack([x, y], axis=1), frame["pos"])
+    np.testing.assert_array_equal(graph.nodes.positions(), frame["pos"])
     E = frame["edge_index"].shape[1]
     assert len(graph.edges.getData()[0]) == E               # each undirected edge once: 2 points per edge
     node = int(frame["node"])
@@ -187,7 +186,7 @@ def test_a_click_on_a_node_asks_the_lab_for_it(view, frames):
     view.params_requested.connect(asked.append)
     page.hint.connect(hints.append)
     row = 5
-    point = page.graph.nodes.points()[row]
+    item, point = page.graph.nodes.locate(row)
 
     class Click:
         def button(self):
@@ -196,12 +195,12 @@ def test_a_click_on_a_node_asks_the_lab_for_it(view, frames):
         def accept(self):
             pass
 
-    page.graph.nodes.sigClicked.emit(page.graph.nodes, [point], Click())
+    item.sigClicked.emit(item, [point], Click())
     assert asked[-1] == {"node": str(frame["node_names"][row])}
     n = len(asked)
     page.graph.node_clicked.emit(int(frame["node"]))     # the selected node: nothing to ask
     assert len(asked) == n
-    page.graph.nodes.sigHovered.emit(page.graph.nodes, [point], None)
+    item.sigHovered.emit(item, [point], None)
     text = view.status.text()
     names = frame.info["class_names"]
     assert str(frame["node_names"][row]) in text and f"degree {int(frame['degree'][row])}" in text
@@ -350,3 +349,33 @@ def test_an_embedding_that_spreads_out_moves_its_range_every_few_frames_and_stay
         assert a <= lo and hi <= b and (hi - lo) >= sticky.fill * (b - a)
     assert changes <= 20                         # it followed every frame before the bounds stuck
     assert sticky.fit(0.4 * lo, 0.4 * hi) is not None and sticky.range[0] > lo   # a shrunk cloud refits
+
+
+def test_more_edges_than_drawn_are_a_seeded_sample_and_the_facts_say_so(view, frames, monkeypatch):
+    from visualizer.ui.views.gnn import graph as graph_module
+
+    monkeypatch.setattr(graph_module, "MAX_DRAWN_EDGES", 20)     # karate's 78 edges stand for 500 000
+    frame = frames["gcn"]
+    view.show_frame(frame)
+    page = page_of(view)
+    page.graph._graph_key = None                                  # draw the graph anew, with the cap
+    view.show_frame(frame)
+    drawn = page.graph.drawn_edges
+    und = frame["edge_index"][:, frame["edge_index"][0] < frame["edge_index"][1]]
+    assert drawn.shape[1] == 20 and len(page.graph.edges.getData()[0]) == 40
+    assert {tuple(e) for e in drawn.T} <= {tuple(e) for e in und.T}                 # real edges
+    assert f"a random 20 of the {und.shape[1]} edges" in page.facts.text()
+    first = drawn.copy()
+    view.show_frame(frames["sage"])
+    view.show_frame(frame)
+    np.testing.assert_array_equal(page_of(view).graph.drawn_edges, first)      # the same sample
+
+    gat = frames["gat"]
+    view.show_frame(gat)
+    view.set_view_options({"edges": "attention", "head": 0})
+    page = page_of(view)
+    ei, alpha = gat["attention_edge_index"], gat["attention_l0"][:, 0]
+    others = alpha[ei[0] != ei[1]]
+    shown = sum(len(x) for x, _ in (item.getData() for item in page.graph.alpha_edges) if x is not None) // 2
+    assert shown == 20 and f"the 20 edges of largest α, of {len(others)}" in page.facts.text()
+    view.set_view_options({"edges": "plain"})

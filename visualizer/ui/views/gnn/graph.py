@@ -26,6 +26,9 @@ LABEL_NEAR_MAX = 12       # else the selected node and up to this many of its ne
 ALPHA_BINS = 6            # GAT α drawn in this many width / colour bins
 EMB_LEVELS = 64           # an embedding dimension as colour: this many colour steps
 FADED = 70                # alpha of nodes outside the receptive field
+MAX_DRAWN_EDGES = 40_000  # more edges than this are drawn as a seeded random sample (the facts say
+                          # so): 500 000 lines took Qt's raster engine 1.2–1.7 s a paint, a sample
+                          # of 40 000 shows the same picture in ~0.1 s
 CACHE = QGraphicsItem.CacheMode.DeviceCoordinateCache
 
 
@@ -127,6 +130,15 @@ def graph_key(frame) -> tuple:
             int(ei[:, ::step].sum()), str(frame["node_names"][0]), str(frame["node_names"][-1]))
 
 
+def capped(edge_index: np.ndarray) -> np.ndarray:
+    """The columns of edge_index that are drawn: all up to MAX_DRAWN_EDGES, else that many chosen
+    at random with a fixed seed, in order (the same picture every frame and every run)."""
+    count = edge_index.shape[1]
+    if count <= MAX_DRAWN_EDGES:
+        return edge_index
+    return edge_index[:, np.sort(np.random.default_rng(0).choice(count, size=MAX_DRAWN_EDGES, replace=False))]
+
+
 def _same(a, b) -> bool:
     return a is b or (a is not None and b is not None and a.shape == b.shape and np.array_equal(a, b))
 
@@ -199,6 +211,75 @@ class LabelLayer(pg.GraphicsObject):
         p.restore()
 
 
+class NodeGroups:
+    """Every node in one scatter item per style (colour, faded or not, ringed or not): a uniform
+    style is pyqtgraph's fast path, where per-point brushes and pens cost seconds at 100 000
+    nodes. Each item knows its graph rows (`item.rows`), for clicks and hovers."""
+
+    def __init__(self, plot: pg.PlotItem, on_click, on_hover):
+        self.plot, self.on_click, self.on_hover = plot, on_click, on_hover
+        self.items: list[pg.ScatterPlotItem] = []
+        self.n = 0
+        self._drawn: list = []        # per item: what it was last given
+
+    def _item(self, g: int) -> pg.ScatterPlotItem:
+        while len(self.items) <= g:
+            item = pg.ScatterPlotItem(hoverable=True, tip=None, pxMode=True)
+            item.rows = np.zeros(0, np.int64)
+            item.setCacheMode(CACHE)
+            item.sigClicked.connect(self.on_click)
+            item.sigHovered.connect(self.on_hover)
+            self.plot.addItem(item)
+            self.items.append(item)
+            self._drawn.append(None)
+        return self.items[g]
+
+    def draw(self, pos: np.ndarray, layout, group: np.ndarray, styles: list, size: float, z: list[float]) -> None:
+        """group: per node its index into styles, a list of (brush, pen, key); layout: what
+        identifies pos (frames from the lab's process bring new arrays of the same numbers)."""
+        self.n = len(pos)
+        order = np.argsort(group, kind="stable")
+        bounds = np.searchsorted(group[order], np.arange(len(styles) + 1))
+        for g, (brush, pen, key) in enumerate(styles):
+            item = self._item(g)
+            rows = order[bounds[g]:bounds[g + 1]]
+            drawn = self._drawn[g]
+            if drawn is not None and drawn[0] == (key, size, layout) and _same(drawn[1], rows):
+                continue
+            self._drawn[g] = ((key, size, layout), rows)
+            item.rows = rows
+            item.setData(pos=pos[rows], size=size, brush=brush, pen=pen, symbol="o")
+            item.setZValue(z[g])
+            item.setVisible(len(rows) > 0)
+        for g in range(len(styles), len(self.items)):
+            if self._drawn[g] is not None:
+                self._drawn[g] = None
+                self.items[g].rows = np.zeros(0, np.int64)
+                self.items[g].setData([], [])
+                self.items[g].setVisible(False)
+
+    def positions(self) -> np.ndarray:
+        """Every node's drawn position, in row order."""
+        out = np.full((self.n, 2), np.nan)
+        for item in self.items:
+            if len(item.rows):
+                x, y = item.getData()
+                out[item.rows] = np.stack([x, y], axis=1)
+        return out
+
+    def locate(self, row: int):
+        """(item, its point) that draws graph row `row`."""
+        for item in self.items:
+            at = np.flatnonzero(item.rows == row)
+            if len(at):
+                return item, item.points()[int(at[0])]
+        raise KeyError(row)
+
+    def set_tooltip(self, text: str) -> None:
+        for item in self.items:
+            item.setToolTip(text)
+
+
 class GraphPlot(QObject):
     node_clicked = Signal(int)     # the row of the clicked node
     node_hovered = Signal(int)     # the row under the mouse, −1 when it leaves
@@ -215,16 +296,15 @@ class GraphPlot(QObject):
         self.field_edges = pg.PlotDataItem(connect="pairs", skipFiniteCheck=True)
         self.alpha_edges = [pg.PlotDataItem(connect="pairs", skipFiniteCheck=True) for _ in range(ALPHA_BINS)]
         self.message_edges = pg.PlotDataItem(connect="pairs", skipFiniteCheck=True)
-        self.nodes = pg.ScatterPlotItem(hoverable=True, tip=None, pxMode=True)
         self.selected = pg.ScatterPlotItem(pxMode=True)
         self.labels = LabelLayer()
-        for item in (self.edges, self.field_edges, *self.alpha_edges, self.message_edges, self.nodes,
-                     self.selected, self.labels):
+        for item in (self.edges, self.field_edges, *self.alpha_edges, self.message_edges):
+            plot.addItem(item)
+        self.nodes = NodeGroups(plot, self._clicked, self._hovered)
+        self.selected.setZValue(15)
+        for item in (self.selected, self.labels):
             plot.addItem(item)
         self.edges.curve.setCacheMode(CACHE)     # drawn once per layout and view size, then blitted
-        self.nodes.setCacheMode(CACHE)
-        self.nodes.sigClicked.connect(self._clicked)
-        self.nodes.sigHovered.connect(self._hovered)
         self.legend = pg.LegendItem(offset=None, labelTextColor=theme.foreground,
                                     labelTextSize=css_size(scale, -1), colCount=8)
         self.legend_row = LegendRow(self.legend)      # under the graph: never over a node
@@ -261,8 +341,8 @@ class GraphPlot(QObject):
             self.pos = pos
             und = edge_index[:, edge_index[0] < edge_index[1]]
             self.und = und
-            x, y = pairs(und, pos)
-            self.edges.setData(x, y)
+            self.drawn_edges = capped(und)
+            self.edges.setData(*pairs(self.drawn_edges, pos))
             lo, hi = pos.min(axis=0), pos.max(axis=0)
             self.plot.getViewBox().setRange(xRange=(lo[0], hi[0]), yRange=(lo[1], hi[1]), padding=0.1)
         self.pos = pos
@@ -287,8 +367,11 @@ class GraphPlot(QObject):
             self.message_edges.setPen(cosmetic(qcolor(theme.accent), 3.0))
         if self._changed("field", where):
             both = near[self.und[0]] & near[self.und[1]]
-            self.field_edges.setData(*pairs(self.und[:, both], pos))
+            self.field_total = int(both.sum())
+            self.field_drawn = capped(self.und[:, both])
+            self.field_edges.setData(*pairs(self.field_drawn, pos))
         attention = options.get("edges") == "attention" and f"attention_l{layer}" in frame.arrays
+        self.alpha_on = attention
         self._draw_alpha(frame, options, layer, pos, attention)
         if self._changed("messages", (where, attention)):
             if attention:
@@ -300,22 +383,19 @@ class GraphPlot(QObject):
                        else np.zeros((2, 0), np.int64))
                 self.message_edges.setData(*pairs(msg, pos))
 
-        # nodes: one brush / pen per palette entry, faded outside the receptive field
+        # nodes: a group per (palette entry, faded outside the receptive field, ringed if labelled)
         palette = colors.palette
-        idx = np.asarray(colors.index, dtype=np.int64) + np.where(near, 0, len(palette))
-        last = self._keys.get("nodes")
-        if last is None or last[0] != (tuple(palette), style, size) or not _same(last[1], idx):
-            self._keys["nodes"] = ((tuple(palette), style, size), idx)
-            brushes = [QBrush(qcolor(c)) for c in palette] + [QBrush(qcolor(c, FADED)) for c in palette]
-            table = np.empty(len(brushes), dtype=object)
-            table[:] = brushes
+        P = len(palette)
+        train = np.asarray(frame["train_mask"], dtype=bool)
+        group = 2 * (np.asarray(colors.index, dtype=np.int64) + np.where(near, 0, P)) + train
+        if self._changed("node_styles", (tuple(palette), style, n <= 500)):
             ring = cosmetic(qcolor(theme.foreground), 2.6 if n <= 500 else 1.6)
             thin = cosmetic(qcolor(theme.muted, 160), 0.8)
-            pens = np.empty(n, dtype=object)
-            train = np.asarray(frame["train_mask"], dtype=bool)
-            pens[:] = thin
-            pens[train] = ring
-            self.nodes.setData(pos=pos, size=size, brush=table[idx], pen=pens, symbol="o")
+            self.node_styles = [(QBrush(qcolor(c, 255 if k < P else FADED)), pen, (c, k < P, ringed, style))
+                                for k, c in enumerate(list(palette) * 2) for ringed, pen in ((False, thin), (True, ring))]
+        # faded beneath the field, the labelled (ringed) on top of their colour
+        z = [1.0 + (g // 2 < P) * 2 + g % 2 for g in range(len(self.node_styles))]
+        self.nodes.draw(pos, self._graph_key, group, self.node_styles, size, z)
         if self._changed("selected", (node, size, style)):
             self.selected.setData(pos=pos[node:node + 1], size=size + 12 * self.scale, brush=None, symbol="o",
                                   pen=cosmetic(qcolor(theme.accent), 3.5))
@@ -336,6 +416,11 @@ class GraphPlot(QObject):
         a = alpha.mean(axis=1) if head < 0 or head >= alpha.shape[1] else alpha[:, head]
         keep = ei[0] != ei[1]
         ei, a = ei[:, keep], a[keep]
+        self.alpha_total = len(a)
+        if len(a) > MAX_DRAWN_EDGES:        # the largest α are the ones worth seeing
+            strongest = np.sort(np.argpartition(-a, MAX_DRAWN_EDGES - 1)[:MAX_DRAWN_EDGES])
+            ei, a = ei[:, strongest], a[strongest]
+        self.alpha_drawn = len(a)
         top = float(a.max()) if len(a) else 1.0
         cmap = pg.colormap.get(self.theme.sequential)
         bins = np.minimum((a / (top or 1.0) * ALPHA_BINS).astype(np.int64), ALPHA_BINS - 1)
@@ -346,6 +431,21 @@ class GraphPlot(QObject):
             item.setData(*pairs(ei[:, sel], pos))
             frac = (b + 1) / ALPHA_BINS
             item.setPen(cosmetic(cmap.map(0.15 + 0.85 * frac, mode="qcolor"), 0.6 + 4.4 * frac))
+
+    def sampled(self) -> list[tuple[str, int, int]]:
+        """What is drawn as a sample (more than MAX_DRAWN_EDGES): (kind, drawn, total) with kind
+        "edges" (a random sample), "field" (of the receptive field's edges) or "alpha" (the
+        largest α)."""
+        out = []
+        if getattr(self, "alpha_on", False):
+            if self.alpha_total > self.alpha_drawn:
+                out.append(("alpha", self.alpha_drawn, self.alpha_total))
+        elif self.und.shape[1] > self.drawn_edges.shape[1]:
+            out.append(("edges", self.drawn_edges.shape[1], self.und.shape[1]))
+        field = getattr(self, "field_drawn", None)
+        if field is not None and self.field_total > field.shape[1]:
+            out.append(("field", field.shape[1], self.field_total))
+        return out
 
     def _labels_inside(self, names) -> bool:
         return len(names) <= LABEL_ALL_MAX and all(len(str(s)) <= 3 for s in names)
@@ -419,10 +519,15 @@ class GraphPlot(QObject):
     def _clicked(self, item, points, event) -> None:
         if len(points) and event.button() == Qt.MouseButton.LeftButton:
             event.accept()
-            self.node_clicked.emit(int(points[0].index()))
+            self.node_clicked.emit(int(item.rows[int(points[0].index())]))
 
     def _hovered(self, item, points, event) -> None:
-        row = int(points[0].index()) if len(points) else -1
+        if len(points):
+            row, self._hover_item = int(item.rows[int(points[0].index())]), item
+        elif item is getattr(self, "_hover_item", None):     # left the node it was over
+            row, self._hover_item = -1, None
+        else:                                                # another group's node took the hover
+            return
         if row != self._hover_row:
             self._hover_row = row
             self.node_hovered.emit(row)

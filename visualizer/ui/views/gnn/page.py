@@ -31,6 +31,9 @@ from visualizer.ui.views.page import Page
 from visualizer.ui.widgets.plots import add_plot, css_size, fmt, font, set_title
 
 CURVE_WORDS = {"loss": "loss", "acc_train": "train accuracy", "acc_test": "test accuracy"}
+SAMPLED_WORDS = {"edges": "drawn: a random {drawn} of the {total} edges",
+                 "field": "drawn: a random {drawn} of the receptive field's {total} edges",
+                 "alpha": "drawn: the {drawn} edges of largest α, of {total}"}
 SMOOTH_WORDS = {"smooth_distance": "mean distance", "smooth_dirichlet_rel": "Dirichlet energy ÷ ‖h‖²"}
 
 
@@ -165,10 +168,10 @@ class GNNPage(Page):
     def node_hovered(self, row: int) -> None:
         if self.frame is not None and 0 <= row < len(self.frame["node_names"]):
             text = self.describe_node(row)
-            self.graph.nodes.setToolTip(text)
+            self.graph.nodes.set_tooltip(text)
             self.hint.emit(text)
         else:
-            self.graph.nodes.setToolTip("")
+            self.graph.nodes.set_tooltip("")
 
     def _emb_row(self, item, points) -> int | None:
         """The graph row of the embedding point under the mouse."""
@@ -417,6 +420,8 @@ class GNNPage(Page):
                 test=self.strong(percent(info.get("acc_test", float("nan")))), n=info.get("num_test", 0)))
         if info.get("classes_from") == "attribute":
             parts.append(tr("classes: the node attribute “{attr}”").format(attr=info.get("class_attr", "")))
+        for kind, drawn, total in self.graph.sampled():
+            parts.append(tr(SAMPLED_WORDS[kind]).format(drawn=f"{drawn:,}", total=f"{total:,}"))
         return " · ".join(parts)
 
     def _note(self, frame) -> str:
