@@ -15,7 +15,8 @@ import time
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QApplication, QHBoxLayout, QMainWindow, QMessageBox, QSplitter, QStackedWidget,
+                               QVBoxLayout, QWidget)
 
 from visualizer.core import registry
 from visualizer.core.errors import ConfigError
@@ -96,7 +97,14 @@ class MainWindow(QMainWindow):
         self.banner = ErrorBanner()
         self.stack = QStackedWidget()
         centre = QWidget()
-        centre_layout = QVBoxLayout(centre)
+        # [rail │ banner / view / timeline │ rail]: a folded side pane leaves a rail that opens it
+        # (presentation.Panes puts the rails in)
+        self.centre_row = QHBoxLayout(centre)
+        self.centre_row.setContentsMargins(0, 0, 0, 0)
+        self.centre_row.setSpacing(0)
+        column = QWidget()
+        self.centre_row.addWidget(column, 1)
+        centre_layout = QVBoxLayout(column)
         centre_layout.setContentsMargins(0, 0, 0, 0)
         centre_layout.addWidget(self.banner)
         centre_layout.addWidget(self.stack, 1)
@@ -441,6 +449,12 @@ class MainWindow(QMainWindow):
         if not self._painted:
             self._painted = True
             self.first_painted.emit(time.time())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        presentation = getattr(self, "presentation", None)
+        if presentation is not None:
+            presentation.panes.fit()   # fold or unfold the side panes for the figure's width
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self.settings.save(geometry=self.saveGeometry())

@@ -5,7 +5,10 @@ options are hidden; Ctrl+K brings the controls back for a moment's use, F11 or E
 
 It also owns the lecture tools of that menu: the presenter view (presenter.py, Ctrl+Shift+P) and
 drawing on the view (widgets/ink.py, D and H). Esc first clears a drawing (or puts the pen
-down), then leaves the presenter view, then the presentation."""
+down), then leaves the presenter view, then the presentation.
+
+Its Panes (panes.py) fold the side panes (explainers + options, Ctrl+B; the lesson, Ctrl+L) into
+narrow rails when the figure would be left too little width, and open them again when there is room."""
 
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from visualizer.ui.i18n import tr
 from visualizer.ui.presenter import PresenterMode
 from visualizer.ui.settings import FONT_SCALES
 from visualizer.ui.theme import THEME_NAMES, apply_to_app, theme_named
+from visualizer.ui.panes import Panes
 from visualizer.ui.widgets.ink import Ink
 
 
@@ -50,6 +54,7 @@ class Presentation(QObject):
         self.lesson_action.setShortcut(QKeySequence("Ctrl+L"))
         self.lesson_action.setChecked(w.settings.lesson_visible)
         self.lesson_action.triggered.connect(self.set_lesson_visible)
+        self.panes = Panes(w, self.lesson_action)   # folds the side panes when the figure needs the room
         self.theme_group, self.language_group = QActionGroup(self), QActionGroup(self)
         self.theme_actions, self.language_actions = {}, {}
         for name in THEME_NAMES:
@@ -82,7 +87,7 @@ class Presentation(QObject):
 
     def shortcut_actions(self) -> tuple:
         return (self.zoom_in_action, self.zoom_out_action, self.zoom_reset_action, self.lesson_action,
-                self.fullscreen_action, self.controls_action)
+                self.panes.side_action, self.fullscreen_action, self.controls_action)
 
     def window_actions(self) -> tuple:
         """Actions whose keys must work while the menus are hidden."""
@@ -103,8 +108,9 @@ class Presentation(QObject):
     def show_controls(self, visible: bool) -> None:
         """The menus, the control strip, the explainer list and the options."""
         w = self.window
-        for widget in (w.menuBar(), w.controls, w.nav):
+        for widget in (w.menuBar(), w.controls):
             widget.setVisible(visible)
+        self.panes.set_controls_shown(visible)   # the explainers and options go with the controls
         self.controls_action.setChecked(visible)
         if not visible:
             self.keys_to_lesson()
@@ -143,6 +149,7 @@ class Presentation(QObject):
             w.view.apply_font_scale(scale)
         self.presenter.apply_font_scale(scale)
         w.settings.save(font_scale=scale)
+        self.panes.refit_soon()             # the figure needs more width at a larger text size
 
     def apply_theme(self, name: str, save: bool = True) -> None:
         w = self.window
@@ -164,9 +171,8 @@ class Presentation(QObject):
         self.window.lessons.load()
 
     def set_lesson_visible(self, visible: bool) -> None:
-        self.window.lesson.setVisible(visible)
-        self.lesson_action.setChecked(visible)
-        self.window.settings.save(lesson_visible=visible)
+        """The person showed or hid the lesson (Ctrl+L, opening a lesson file): it stays so."""
+        self.panes.choose("lesson", visible)
 
     def retranslate(self) -> None:
         self.fullscreen_action.setText(tr("Presentation (fullscreen)"))
@@ -176,6 +182,8 @@ class Presentation(QObject):
         self.zoom_out_action.setText(tr("Smaller text"))
         self.zoom_reset_action.setText(tr("Normal text size"))
         self.lesson_action.setText(tr("Show lesson"))
+        self.panes.retranslate()
+        self.panes.refit_soon()             # another language, other widths
         self.theme_menu.setTitle(tr("Theme"))
         self.theme_actions["light"].setText(tr("Light"))
         self.theme_actions["dark"].setText(tr("Dark"))

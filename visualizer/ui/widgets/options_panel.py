@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal, Slot
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QLineEdit,
+from PySide6.QtCore import QSignalBlocker, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QLayout, QLineEdit,
                                QSpinBox, QWidget)
 
 from visualizer.core.options import Option, OptionSet
 from visualizer.ui.i18n import tr
 
 TEXT_DEBOUNCE_MS = 150  # typing recomputes once the typist pauses this long
+COMBO_MIN_CHARS = 6     # a combo box may shrink to this many characters (then its text is elided)
+NUMBER_MIN_DIGITS = 6   # a number field may shrink to this many digits (its largest value may be 10)
 
 
 def option_label(option: Option) -> str:
@@ -37,7 +39,27 @@ def number_text(value: float) -> str:
     return text
 
 
-class NumberBox(QDoubleSpinBox):
+class NarrowSpinMixin:
+    """A spin box whose minimum width is NUMBER_MIN_DIGITS digits, not its widest value's text
+    (an option without a maximum is bounded at 10⁹: ten digits, too wide for the side pane); the
+    field still grows to the pane's width."""
+
+    def minimumSizeHint(self):  # noqa: N802 - Qt's name
+        hint = super().minimumSizeHint()
+        fm = self.fontMetrics()
+        texts = [self.prefix() + self.textFromValue(v) + self.suffix() for v in (self.minimum(), self.maximum())]
+        widest = max(fm.horizontalAdvance(t) for t in texts)
+        spare = widest - fm.horizontalAdvance("0" * NUMBER_MIN_DIGITS)
+        if spare > 0:
+            hint.setWidth(hint.width() - spare)
+        return hint
+
+
+class IntBox(NarrowSpinMixin, QSpinBox):
+    pass
+
+
+class NumberBox(NarrowSpinMixin, QDoubleSpinBox):
     """A float field that shows the number's significant digits (0.0002, not 0.000) and, for a
     rate, steps by ×2 / ÷2 (0.002 → 0.004 → 0.008; one click never takes 0.002 to 0.102)."""
 
@@ -104,16 +126,33 @@ class OptionsPanel(QWidget):
         self.form = QFormLayout(self)
         self.form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
         self.form.setLabelAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        # the pane is narrow (a side column, at presentation zoom, in Chinese too) and must never
+        # scroll sideways: a row too wide for it puts its field under the label, a label wraps, and
+        # a combo box's minimum is a few characters (its text is elided; its list shows it whole)
+        self.form.setRowWrapPolicy(QFormLayout.WrapLongRows)
+        # QFormLayout's own minimum counts a row's label and field side by side even where it would
+        # wrap them: the panel says its true minimum (minimumSizeHint) and the layout does not
+        # impose its own; the height follows the width (heightForWidth), so the pane scrolls down
+        self.form.setSizeConstraint(QLayout.SetNoConstraint)
         for option in options:
             if not option.panel:
                 continue
             widget = self._make_widget(option)
             label = QLabel()
+            label.setWordWrap(True)
             self.widgets[option.name] = widget
             self.labels[option.name] = label
             self.form.addRow(label, widget)
         self.set_values(values or options.defaults())
         self.retranslate()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        hint = super().minimumSizeHint()
+        m = self.form.contentsMargins()
+        widest = max((max(self.labels[name].minimumSizeHint().width(), w.minimumSizeHint().width())
+                      for name, w in self.widgets.items() if self.form.isRowVisible(w)), default=0)
+        hint.setWidth(min(hint.width(), widest + m.left() + m.right()))
+        return hint
 
     def _make_widget(self, option: Option) -> QWidget:
         name = option.name
@@ -121,7 +160,7 @@ class OptionsPanel(QWidget):
             w = QCheckBox()
             w.toggled.connect(lambda v, n=name: self._emit(n, v))
         elif option.kind == "int":
-            w = QSpinBox()
+            w = IntBox()
             w.setRange(int(option.minimum if option.minimum is not None else -10**9),
                        int(option.maximum if option.maximum is not None else 10**9))
             w.setSingleStep(int(option.step or 1))
@@ -133,6 +172,8 @@ class OptionsPanel(QWidget):
             w.valueChanged.connect(lambda v, n=name: self._emit(n, v))
         elif option.kind == "choice":
             w = QComboBox()
+            w.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+            w.setMinimumContentsLength(COMBO_MIN_CHARS)
             for choice in option.choices:
                 w.addItem(choice_label(option, choice), choice)
             w.currentIndexChanged.connect(lambda _i, n=name, box=w: self._emit(n, box.currentData()))

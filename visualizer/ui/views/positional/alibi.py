@@ -56,6 +56,7 @@ class AlibiPage(Page):
         self.items = Items()
         self._slope_labels: list = []
         self._selected_head = 0
+        self._slope_max = 1.0
         self.slope_plot.getViewBox().sigResized.connect(self._fit_slope_labels)
 
     def _fit_slope_labels(self, *_args) -> None:
@@ -69,6 +70,13 @@ class AlibiPage(Page):
         every = bar >= widest + 2
         for g, label in self._slope_labels:
             label.setVisible(every or g == self._selected_head)
+        # head room for the label over the tallest bar: its height in pixels, at any text size
+        tall = max(label.textItem.boundingRect().height() for _, label in self._slope_labels)
+        free = vb.height() - tall - 4
+        top = self._slope_max * 1.35
+        if free > 0:
+            top = max(top, self._slope_max * vb.height() / free)
+        self.slope_plot.setYRange(0, top, padding=0)
 
     def draw(self, frame: Frame, options: dict) -> None:
         theme, scale = self.theme, self.scale
@@ -92,7 +100,8 @@ class AlibiPage(Page):
             self.items.keep(self.slope_plot, label)
         self._selected_head = h
         self.slope_plot.setXRange(-0.6, H - 0.4, padding=0)
-        self.slope_plot.setYRange(0, float(slopes.max()) * 1.35, padding=0)   # head room for the top label
+        self._slope_max = float(slopes.max())
+        self.slope_plot.setYRange(0, self._slope_max * 1.35, padding=0)   # head room for the top label
         self._fit_slope_labels()
         step = max(1, int(np.ceil(H / 16)))
         self.slope_plot.getAxis("bottom").setTicks([[(g, str(g + 1)) for g in range(0, H, step)], []])
@@ -110,18 +119,19 @@ class AlibiPage(Page):
             self.items.add(self.bias_curves, pg.PlotDataItem(x[keep], row[keep], pen=pg.mkPen(head_colors[g], width=width)))
         self.items.add(self.bias_curves, pg.InfiniteLine(query, angle=90, pen=pen(theme.muted, 1.2, dashed=True)))
         low = float(np.nanmin(np.where(np.isfinite(bias[:, query]), bias[:, query], np.nan)))
-        thick = tr("thick line: head {h}, m = {m}").format(h=h + 1, m=slope_text(float(slopes[h])))
         self.bias_curves.setXRange(0, max(1, P - 1), padding=0.02)
         self.bias_curves.setYRange(low * 1.05 if low < 0 else -1, abs(low) * 0.03 + 0.01, padding=0)
-        set_title(self.bias_curves, tr("bias −m·|i − j| for query {q}, one line per head").format(q=query)
-                  + " · " + thick, theme, scale)
+        # the title stays short enough for a third of a projector at font scale 2; the thick line
+        # (the selected head) is named in the facts under the figure
+        set_title(self.bias_curves, tr("bias −m·|i − j| for query {q}, one line per head").format(q=query),
+                  theme, scale)
         axis_label(self.bias_curves, "bottom", tr("key position j"), theme, scale)
         axis_label(self.bias_curves, "left", tr("bias"), theme, scale)
 
         # logits + bias = biased logits, for head h
         logits, biased = frame["logits"][h], frame["biased_logits"][h]
         m = float(np.abs(logits).max()) or 1.0
-        self.logits.set_matrix(logits, title=tr("q·k/√d of head {h} (no position)").format(h=h + 1), levels=(-m, m))
+        self.logits.set_matrix(logits, title=tr("q·k/√d of head {h}").format(h=h + 1), levels=(-m, m))
         finite = bias[h][np.isfinite(bias[h])]
         self.bias.set_matrix(bias[h], title=tr("+ ALiBi bias of head {h}").format(h=h + 1),
                              levels=(float(finite.min()) if finite.size and finite.min() < 0 else -1.0, 0.0),
@@ -151,7 +161,7 @@ class AlibiPage(Page):
         subtitle = tr("No position vectors: head h adds −m_h·|i − j| to its logits  ·  {H} heads, {P} positions; "
                       "logits of a real nn.MultiheadAttention (head width {d}) on random input").format(
             H=H, P=P, d=frame.info.get("head_dim", 16))
-        facts = recipe(H) + " " + tr("Steep lines: heads that attend nearby; flat lines: heads that reach far.") + " " + tr("Head {h} (m = {m}): a key {d} positions away loses {loss} from its logit.").format(
+        facts = recipe(H) + " " + tr("Steep lines: heads that attend nearby; flat lines: heads that reach far.") + " " + tr("Thick line: head {h} (m = {m}); a key {d} positions away loses {loss} from its logit.").format(
             h=h + 1, m=self.strong(slope_text(float(slopes[h]))), d=min(10, P - 1),
             loss=self.strong(fmt(float(slopes[h]) * min(10, P - 1))))
         if causal:
