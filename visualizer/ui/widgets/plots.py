@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFontMetricsF, QTextCursor, QTextDocumentFragment
+from PySide6.QtGui import QColor, QFontMetricsF, QTextCursor, QTextDocument, QTextDocumentFragment
 from PySide6.QtWidgets import QGraphicsItem
 
 from visualizer.ui.fonts import BASE_POINT_SIZE, font  # noqa: F401 - re-exported for views
@@ -88,6 +88,9 @@ class ThinAxis(pg.AxisItem):
 
     categorical = False
     rotate = True            # a categorical bottom axis may stand its labels upright
+    NAME_SCALE = 0.72        # the axis name shrinks this far on one line; then its note goes under it
+    MIN_NAME_SCALE = 0.4     # ... and the two lines shrink to fit the axis, down to this
+    _two_lines = False       # the thinning note on a second line (a short axis)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -116,6 +119,9 @@ class ThinAxis(pg.AxisItem):
         return tr("1 label in {k}").format(k=self.thin_step)
 
     def labelString(self) -> str:  # noqa: N802 - pyqtgraph's name
+        return self._label_html(self._two_lines)
+
+    def _label_html(self, two_lines: bool) -> str:
         if self._upright():
             style = ";".join(f"{k}: {v}" for k, v in self.labelStyle.items())
             return f"<span style='{style}'>{'<br>'.join(str(self.labelText))}</span>"
@@ -123,8 +129,42 @@ class ThinAxis(pg.AxisItem):
         note = self.thin_note()
         if note:
             style = ";".join(f"{k}: {v}" for k, v in self.labelStyle.items())
-            s += f"<span style='{style}; font-style: italic'> ({note})</span>"
+            s += f"<span style='{style}; font-style: italic'>{'<br>' if two_lines else ' '}({note})</span>"
         return s
+
+    def _name_width(self, two_lines: bool) -> float:
+        """The axis name's natural width (its label's box) on one line or with the note under it."""
+        html = self._label_html(two_lines)
+        key = (html, self.label.font().key(), self.label.document().documentMargin())
+        widths = self.__dict__.setdefault("_name_widths", {})
+        width = widths.get(key)
+        if width is None:
+            doc = QTextDocument()
+            doc.setDefaultFont(self.label.font())
+            doc.setDocumentMargin(key[2])
+            doc.setHtml(html)
+            if len(widths) > 64:
+                widths.clear()
+            width = widths[key] = doc.size().width()
+        return width
+
+    def _fit_name(self) -> None:
+        """The axis name (and its note) fits the axis' length: smaller (down to NAME_SCALE), then
+        with the note on a second line, then smaller again (down to MIN_NAME_SCALE); it never runs
+        past the plot into its neighbours' names."""
+        self.label.setScale(1.0)
+        length = self.size().height() if self.orientation in ("left", "right") else self.size().width()
+        if length <= 0 or self._upright():
+            return
+        one = self._name_width(False)
+        two = bool(self.thin_note()) and one * self.NAME_SCALE > length and self._name_width(True) < one
+        if two != self._two_lines:
+            self._two_lines = two
+            self.label.setHtml(self.labelString())
+            self._adjustSize()          # the axis makes room for the second line
+        natural = self.label.boundingRect().width()
+        if natural > length:
+            self.label.setScale(max(self.MIN_NAME_SCALE, length / natural))
 
     def _upright(self) -> bool:
         """A short CJK name of a vertical axis ("键", "查询") is written upright, one character
@@ -139,11 +179,7 @@ class ThinAxis(pg.AxisItem):
 
     def resizeEvent(self, ev=None):  # noqa: N802 - Qt's name
         if self.label is not None:   # the axis name (and its note) shrinks to the axis' length
-            self.label.setScale(1.0)
-            length = self.size().height() if self.orientation in ("left", "right") else self.size().width()
-            natural = self.label.boundingRect().width()
-            if natural > 0 and length > 0 and natural > length and not self._upright():
-                self.label.setScale(max(0.5, length / natural))
+            self._fit_name()
         super().resizeEvent(ev)
         if self.label is not None and self.label.scale() != 1.0 and not self._upright():
             br = self.label.boundingRect()
@@ -465,12 +501,21 @@ def _cell_tick_values(axis: pg.AxisItem):
     return tick_values
 
 
+def line_antialias(width: float) -> bool:
+    """Whether a long curve drawn `width` px wide is antialiased: only a thin one. Measured with Qt's
+    raster engine (a noisy 227-point curve): ~1 ms antialiased at 1 px, ~27 ms at 2 or 4 px (the
+    stroker meets every self-crossing), ~1.5 ms at 2–4 px without antialiasing. A view whose curves
+    are kept at 1 px for speed stays that fast in high contrast (theme.pen_width(1) = 2 px)."""
+    return width <= 1.0 and bool(pg.getConfigOption("antialias"))
+
+
 def style_plot(plot: pg.PlotItem, theme: Theme, scale: float, title: str | None = None) -> None:
     """Axes, tick labels and title in the theme's colours at the current font scale."""
     pen = pg.mkPen(theme.foreground)
+    line = pg.mkPen(theme.muted, width=theme.pen_width(1))   # axis, ticks and grid: thicker in high contrast
     for name in ("left", "bottom", "right", "top"):
         axis = plot.getAxis(name)
-        axis.setPen(pg.mkPen(theme.muted))
+        axis.setPen(line)
         axis.setTextPen(pen)
         axis.setTickFont(font(scale, delta=-1))
         axis.label.setFont(font(scale))
@@ -627,7 +672,7 @@ class Heatmap(QObject):
         style_plot(self.plot, self.theme, self.scale)
         if self.colorbar is not None:
             axis = self.colorbar.axis
-            axis.setPen(pg.mkPen(self.theme.muted))
+            axis.setPen(pg.mkPen(self.theme.muted, width=self.theme.pen_width(1)))
             axis.setTextPen(pg.mkPen(self.theme.foreground))
             axis.setTickFont(font(self.scale, delta=-1))
             axis.enableAutoSIPrefix(False)
@@ -786,14 +831,19 @@ class Heatmap(QObject):
         if len(xs) == 0:
             return
         item = pg.ScatterPlotItem(x=xs + 0.5, y=ys + 0.5, symbol="x", size=max(6, 10 * self.scale),
-                                  pen=pg.mkPen("#9ca3af", width=1.5), brush=None)
+                                  pen=self._mask_pen(), brush=None)
         item.mouseClickEvent = lambda event: event.ignore()  # a hatched cell stays clickable
         self.plot.addItem(item)
         self._mask_items.append(item)
 
+    def _mask_pen(self):
+        return pg.mkPen("#9ca3af", width=self.theme.pen_width(1.5))
+
     def restyle(self, theme: Theme, scale: float) -> None:
         self.theme, self.scale = theme, scale
         self._style_all()
+        for item in self._mask_items:
+            item.setPen(self._mask_pen())
         if self.values is not None:
             self._set_title()
             cmap_obj = colormap(cmap_name(self._cmap_request, theme, signed=self.levels[0] < 0), theme)
@@ -933,12 +983,17 @@ class LiveCurves:
         if curve is None:
             color = self.theme.series[len(self.curves) % len(self.theme.series)]
             curve = self.plot.plot(name=None if self.legend_row is not None else (label or name),
-                                   pen=pg.mkPen(color, width=2), skipFiniteCheck=True)
+                                   pen=self.pen(color), skipFiniteCheck=True)
             if self.legend_row is not None:
                 self.legend.addItem(curve, label or name)
                 self.legend_row.fit_columns()
             self.curves[name] = curve
         curve.setData(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
+
+    WIDTH = 2.0   # a curve's pen width at line_width 1 (the theme makes it thicker in high contrast)
+
+    def pen(self, color: str):
+        return pg.mkPen(color, width=self.theme.pen_width(self.WIDTH))
 
     def remove(self, name: str) -> None:
         """Take one curve (and its legend entry) away; unknown names are ignored."""
@@ -957,7 +1012,7 @@ class LiveCurves:
         self.theme = theme
         style_plot(self.plot, theme, scale)
         for i, curve in enumerate(self.curves.values()):
-            curve.setPen(pg.mkPen(theme.series[i % len(theme.series)], width=2))
+            curve.setPen(self.pen(theme.series[i % len(theme.series)]))
         self.legend.setLabelTextColor(theme.foreground)
         self.legend.setLabelTextSize(_legend_size(scale))
         if self.legend_row is not None:

@@ -16,6 +16,13 @@ from visualizer.ui.widgets.plots import PlotCanvas, font
 MIN_WEIGHT = 0.01      # lines below this weight are not drawn (invisible anyway)
 BUCKETS = 10           # opacity steps: one QPainterPath per head and step
 X_LEFT, X_RIGHT = 0.0, 1.0
+HEADER_Y = -0.7        # the "query"/"key" headers' baseline, in rows (token i sits at row i)
+
+
+def _text_height(item: pg.TextItem) -> float:
+    """The height in pixels of a TextItem's text (its box without the document's margins)."""
+    text = item.textItem
+    return text.boundingRect().height() - 2 * text.document().documentMargin()
 
 
 class AttentionLines(pg.GraphicsObject):
@@ -43,8 +50,9 @@ class AttentionLines(pg.GraphicsObject):
 
 
 def line_groups(weights: np.ndarray, heads, n_heads: int, focus: tuple[str, int] | None,
-                background: str | None = None):
-    """(pen, path) groups for the enabled heads of one layer's weights (nh, T, T)."""
+                background: str | None = None, line_width: float = 1.0):
+    """(pen, path) groups for the enabled heads of one layer's weights (nh, T, T); `line_width`
+    is the theme's factor on pen widths (Theme.line_width: thicker in high contrast)."""
     groups = []
     T = weights.shape[-1]
     for h in heads:
@@ -76,7 +84,7 @@ def line_groups(weights: np.ndarray, heads, n_heads: int, focus: tuple[str, int]
             c.setAlphaF(min(1.0, max(0.05, (b + 0.5) / BUCKETS)))   # opacity ≈ the weight
             pen = QPen(c)
             pen.setCosmetic(True)
-            pen.setWidthF(1.0 + 2.5 * (b + 1) / BUCKETS)
+            pen.setWidthF((1.0 + 2.5 * (b + 1) / BUCKETS) * line_width)
             groups.append((pen, path))
     return groups, QRectF(X_LEFT, -0.5, X_RIGHT - X_LEFT, T)
 
@@ -120,6 +128,7 @@ class HeadViewWidget(QWidget):
         layout.addWidget(self.legend)
         layout.addWidget(self.canvas, 1)
         self.canvas.scene().sigMouseMoved.connect(self._mouse_moved)
+        self.plot.getViewBox().sigResized.connect(self._fit_rows)
         self._n_heads = 0
 
     # ---- heads ----------------------------------------------------------------------------------
@@ -198,26 +207,39 @@ class HeadViewWidget(QWidget):
                     item.setVisible(True)
                 else:
                     item.setVisible(False)
-        self.header_items[0].setPos(X_LEFT - 0.03, -0.7)
-        self.header_items[1].setPos(X_RIGHT + 0.03, -0.7)
+        self.header_items[0].setPos(X_LEFT - 0.03, HEADER_Y)
+        self.header_items[1].setPos(X_RIGHT + 0.03, HEADER_Y)
         for item, text in zip(self.header_items, (tr("query"), tr("key"))):
             item.setText(text, color=self.theme.muted)
             item.setFont(font(self.scale, bold=True))
-        rows = self._visible_rows()
         self.plot.setXRange(-0.55, 1.55, padding=0)
-        top = -(0.8 + 0.5 * self.scale)   # room for the "query"/"key" headers, which grow with the font
-        self.plot.setYRange(top, min(T, rows) - 0.5, padding=0)
-        self.plot.setLimits(yMin=top - 0.2, yMax=max(T, rows) + 0.5, xMin=-0.6, xMax=1.6)
+        self._fit_rows()
 
-    def _visible_rows(self) -> int:
-        h = max(200, self.canvas.height())
-        return max(8, int(h / (22 * self.scale)))
+    def _fit_rows(self, *_args) -> None:
+        """Show as many tokens as fit the plot's height at one text line each (all of them when
+        they fit; the rest are reached with the wheel) under the "query"/"key" headers, re-fitted
+        whenever the plot is resized: never a token or a header cut at the plot's edge."""
+        T = len(self.tokens)
+        if not T:
+            return
+        height = self.plot.getViewBox().height()
+        if height <= 1:
+            height = max(200.0, float(self.canvas.height()))
+        line = max(_text_height(item) for item in self.left_items[:T]) + 2          # px per token row
+        head = max(_text_height(item) for item in self.header_items) + 2             # px of the headers
+        rows = max(1, int((height - head) / line - 0.2))
+        shown = min(T, rows)
+        unit = max(1.0, (height - head) / (shown + 0.2))                              # px per row
+        top = HEADER_Y - head / unit
+        self.plot.setYRange(top, shown - 0.5, padding=0)
+        self.plot.setLimits(yMin=top - 0.2, yMax=max(T, shown) + 0.5, xMin=-0.6, xMax=1.6)
 
     def _rebuild_lines(self) -> None:
         if self.weights is None:
             return
         heads = sorted(h for h in self.enabled if h < self.weights.shape[0])
-        groups, rect = line_groups(self.weights, heads, self.weights.shape[0], self.focus, self.theme.background)
+        groups, rect = line_groups(self.weights, heads, self.weights.shape[0], self.focus, self.theme.background,
+                                   self.theme.pen_width(1.0))
         self.lines.set_groups(groups, rect)
         self._mark_focus()
 

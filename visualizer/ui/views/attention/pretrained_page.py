@@ -72,7 +72,7 @@ class ModelViewWidget(QWidget):
         self.selection = QGraphicsRectItem()
         pen = QPen(QColor(theme.accent))
         pen.setCosmetic(True)
-        pen.setWidthF(3)
+        pen.setWidthF(theme.pen_width(3))
         self.selection.setPen(pen)
         g.addItem(self.selection)
         self.image.hoverEvent = self._hover
@@ -198,7 +198,7 @@ class ModelViewWidget(QWidget):
         self._lut = lookup_table("probability", theme)
         pen = QPen(QColor(theme.accent))
         pen.setCosmetic(True)
-        pen.setWidthF(3)
+        pen.setWidthF(theme.pen_width(3))
         self.selection.setPen(pen)
         self._label_axes()
         self.zoom.restyle(theme, scale)

@@ -24,7 +24,7 @@ from PySide6.QtCore import Qt
 
 from visualizer.ui.theme import Theme
 from visualizer.ui.views.gan.rows import TextRow
-from visualizer.ui.widgets.plots import font, set_title, style_plot
+from visualizer.ui.widgets.plots import font, line_antialias, set_title, style_plot
 
 LABELLED_EVENTS = 4   # the most recent events carry their text; older ones are plain lines
 
@@ -90,7 +90,9 @@ class CurvePlot:
 
     def _pen(self, name: str) -> None:
         item, pick_color, dash = self.curves[name]
-        item.setPen(pg.mkPen(pick_color(self.theme), width=1, style=Qt.DashLine if dash else Qt.SolidLine))
+        width = self.theme.pen_width(1)          # wider in high contrast, then not antialiased: as cheap
+        item.opts["antialias"] = line_antialias(width)
+        item.setPen(pg.mkPen(pick_color(self.theme), width=width, style=Qt.DashLine if dash else Qt.SolidLine))
 
     def set(self, name: str, x: np.ndarray, y: np.ndarray) -> None:
         item = self.curves[name][0]
@@ -137,11 +139,45 @@ class CurvePlot:
                                         labelOpts={"position": 0.99, "anchors": [(1, 1), (1, 1)]})
             self.plot.addItem(self._ref, ignoreBounds=True)
             self._style_ref()
+            vb = self.plot.getViewBox()
+            vb.sigResized.connect(self._place_ref_label)
+            vb.sigYRangeChanged.connect(self._place_ref_label)
         if self._ref.value() != y:
             self._ref.setValue(y)
         if self._ref.label.format != text:
             self._ref.label.setFormat(text)
         self._ref.setVisible(True)
+        self._place_ref_label()
+
+    def _place_ref_label(self, *_args) -> None:
+        """The reference line's words above the line where they fit, else under it, else across it
+        on a plate of the background colour: never cut by the plot's edge (a short plot at
+        presentation zoom has no room above the line for a line of text)."""
+        ref = self._ref
+        if ref is None or not ref.isVisible():
+            return
+        vb = self.plot.getViewBox()
+        (_x, (y0, y1)), height = vb.viewRange(), vb.height()
+        if height <= 1 or y1 <= y0:
+            return
+        label = ref.label
+        margin = label.textItem.document().documentMargin()
+        need = max(1.0, label.textItem.boundingRect().height() - 2 * margin + 2)
+        above = (y1 - ref.value()) / (y1 - y0) * height      # px from the line up to the top
+        below = height - above
+        if above >= need:
+            a = 1.0                                            # over the line
+        elif below >= need:
+            a = 0.0                                            # under it
+        else:
+            a = min(max(0.5, 1 - below / need), max(0.0, above / need))
+        anchors = [(1, a), (1, a)]
+        if (anchors, self.theme.background) != getattr(self, "_ref_placed", None):
+            self._ref_placed = (anchors, self.theme.background)
+            label.anchors = anchors
+            label.fill = pg.mkBrush(self.theme.background) if 0 < a < 1 else pg.mkBrush(None)
+            label.updatePosition()
+            label.update()
 
     def set_title(self, text: str) -> None:
         """Plain text or HTML (curve names in their colours); re-laid out only when it changes."""
@@ -167,7 +203,7 @@ class CurvePlot:
                                    labelOpts={"position": 0.93, "anchors": [(0, 0.5), (0, 0.5)]})
             self.plot.addItem(line, ignoreBounds=True)
             self._events.append(line)
-        pen = pg.mkPen(self.theme.muted, width=1, style=Qt.DashLine)   # opaque: translucent pens are slow
+        pen = pg.mkPen(self.theme.muted, width=self.theme.pen_width(1), style=Qt.DashLine)   # opaque: translucent pens are slow
         f = font(self.scale, delta=-2)
         for i, line in enumerate(self._events):
             if i >= n:
@@ -197,6 +233,7 @@ class CurvePlot:
 
     def _style_ref(self) -> None:
         if self._ref is not None:
-            self._ref.setPen(pg.mkPen(self.theme.muted, width=1, style=Qt.DashLine))
+            self._ref.setPen(pg.mkPen(self.theme.muted, width=self.theme.pen_width(1), style=Qt.DashLine))
             self._ref.label.setColor(self.theme.muted)
             self._ref.label.setFont(font(self.scale, delta=-1))
+            self._place_ref_label()               # placed again for the new font and colours

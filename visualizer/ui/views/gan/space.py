@@ -16,7 +16,7 @@ from visualizer.core.frame import Frame
 from visualizer.ui.theme import Theme
 from visualizer.ui.views.gan import style
 from visualizer.ui.views.gan.rows import TextRow
-from visualizer.ui.widgets.plots import LegendRow, color, css_size, font, style_plot
+from visualizer.ui.widgets.plots import LegendRow, color, css_size, font, line_antialias, style_plot
 
 SURFACE_UPSAMPLE = 4   # the lab's coarse D grid is shown bilinearly interpolated, 4× finer
 DIGIT_GAP = 1          # pixels between two digits
@@ -337,7 +337,8 @@ class SpacePlot(QObject):
                 self._mode_key = mkey
                 on = style.solid(self.theme, style.coverage_color(self.theme), 0.8)
                 off = style.solid(self.theme, style.coverage_color(self.theme), 0.5)
-                pens = [pg.mkPen(on, width=2.0) if c else pg.mkPen(off, width=1.2, style=Qt.DashLine)
+                pens = [pg.mkPen(on, width=self.theme.pen_width(2.0)) if c
+                        else pg.mkPen(off, width=self.theme.pen_width(1.2), style=Qt.DashLine)
                         for c in covered]
                 size = 6.0 * float(info.get("mode_std", 0.1))
                 self.modes.setData(pos=modes, size=size, pen=pens, brush=None)
@@ -445,10 +446,11 @@ class SpacePlot(QObject):
                                   pen=pg.mkPen(self.theme.background, width=0.8))
 
     def _mesh_pen(self):
-        return pg.mkPen(style.solid(self.theme, self.theme.foreground, 0.36 if self.theme.dark else 0.30), width=1.0)
+        return pg.mkPen(style.solid(self.theme, self.theme.foreground, 0.36 if self.theme.dark else 0.30),
+                        width=self.theme.pen_width(1.0))
 
     def _arrow_pen(self):
-        return pg.mkPen(style.solid(self.theme, style.fake_color(self.theme), 0.85), width=1.0)
+        return pg.mkPen(style.solid(self.theme, style.fake_color(self.theme), 0.85), width=self.theme.pen_width(1.0))
 
     def _style_legend(self) -> None:
         self.legend.setBrush(pg.mkBrush(self.theme.background))   # opaque: translucent fills are slow
@@ -461,7 +463,7 @@ class SpacePlot(QObject):
         style_plot(self.plot, theme, scale)
         outside_ticks(self.plot)
         cbar_axis = self.colorbar.axis
-        cbar_axis.setPen(pg.mkPen(theme.muted))
+        cbar_axis.setPen(pg.mkPen(theme.muted, width=theme.pen_width(1)))
         cbar_axis.setTextPen(pg.mkPen(theme.foreground))
         cbar_axis.setTickFont(font(scale, delta=-1))
         cbar_axis.label.setFont(font(scale, delta=-1))
@@ -480,8 +482,9 @@ class SpacePlot(QObject):
         self.drawn.setPen(pg.mkPen(theme.background, width=0.6))
         self.drawn.setBrush(pg.mkBrush(theme.accent))
         self.drawn.setSize(dot)
-        self.manifold.setPen(self._mesh_pen())
-        self.arrows.setPen(self._arrow_pen())
+        for item, pen in ((self.manifold, self._mesh_pen()), (self.arrows, self._arrow_pen())):
+            item.opts["antialias"] = line_antialias(pen.widthF())   # wide (high contrast): not antialiased
+            item.setPen(pen)
         for item in self.digit_labels:
             item.setColor(theme.foreground)
             item.setFont(font(scale, delta=-1))

@@ -94,21 +94,23 @@ class ValueStrip:
         self._style = None
         self._rect_n = None
 
-    def set(self, values: np.ndarray, levels, lut, unit: int, accent: str, muted: str) -> None:
+    def set(self, values: np.ndarray, levels, lut, unit: int, accent: str, muted: str,
+            line_width: float = 1.0) -> None:
         values = np.asarray(values, dtype=np.float64).reshape(1, -1)
         self.values = values[0]
         n = values.shape[1]
         # the colour table, the frame and the marker's pens change with the theme, not per step
-        style = (id(lut), accent, muted, n)
+        style = (id(lut), accent, muted, n, line_width)
         if style != self._style:
             self._style = style
             self.image.setLookupTable(lut)
             pen = QPen(QColor(muted))
             pen.setCosmetic(True)
+            pen.setWidthF(line_width)
             self.frame_box.setPen(pen)
             mark_pen = QPen(QColor(accent))
             mark_pen.setCosmetic(True)
-            mark_pen.setWidthF(2.5)
+            mark_pen.setWidthF(2.5 * line_width)
             self.mark.setPen(mark_pen)
         self.image.setImage(values, levels=levels, autoLevels=False)
         if self._rect_n != n:
@@ -164,7 +166,7 @@ class CellDiagram(QObject):
         self.label_content = {}
         spec = SPECS[cell]
         fg, muted = theme.foreground, theme.muted
-        wire = pg.mkPen(muted, width=max(1.5, 2.2 * scale))
+        wire = pg.mkPen(muted, width=theme.pen_width(max(1.5, 2.2 * scale)))
         for points, arrow in spec["wires"]:
             xs, ys = zip(*points)
             self._add(pg.PlotCurveItem(np.array(xs, float), np.array(ys, float), pen=wire))
@@ -172,7 +174,8 @@ class CellDiagram(QObject):
                 (x0, y0), (x1, y1) = points[-2], points[-1]
                 angle = {(1, 0): 180, (-1, 0): 0, (0, 1): 90, (0, -1): -90}[(int(np.sign(x1 - x0)), int(np.sign(y1 - y0)))]
                 self._add(pg.ArrowItem(pos=(x1, y1), angle=angle, headLen=max(7, 9 * scale), tailLen=0,
-                                       tipAngle=40, pen=pg.mkPen(muted), brush=pg.mkBrush(muted)))
+                                       tipAngle=40, pen=pg.mkPen(muted, width=theme.pen_width(1)),
+                                       brush=pg.mkBrush(muted)))
         sigma_fill = QColor("#f59e0b" if not theme.dark else "#b45309")
         tanh_fill = QColor("#14b8a6" if not theme.dark else "#0f766e")
         for name, text, x, y, w in spec["boxes"]:
@@ -181,7 +184,7 @@ class CellDiagram(QObject):
             box.setBrush(fill)
             pen = QPen(QColor(fg))
             pen.setCosmetic(True)
-            pen.setWidthF(1.5)
+            pen.setWidthF(theme.pen_width(1.5))
             box.setPen(pen)
             box.setZValue(2)
             self._add(box)
@@ -194,7 +197,7 @@ class CellDiagram(QObject):
         # joins in pixels (round at any aspect): a circle, with a dot (⊙) or a plus (+) inside
         size = max(16.0, 22 * scale)
         for kind, x, y in spec["joins"]:
-            ring = pg.ScatterPlotItem([x], [y], symbol="o", size=size, pen=pg.mkPen(fg, width=1.8),
+            ring = pg.ScatterPlotItem([x], [y], symbol="o", size=size, pen=pg.mkPen(fg, width=theme.pen_width(1.8)),
                                       brush=pg.mkBrush(theme.background), pxMode=True)
             ring.setZValue(2)
             self._add(ring)
@@ -259,7 +262,7 @@ class CellDiagram(QObject):
                 continue
             scale = SCALES.get(name, "sym")
             strip.set(vec, levels[name], luts[scale], unit if name != "x" else -1, self.theme.accent,
-                      self.theme.muted)
+                      self.theme.muted, self.theme.pen_width(1.0))
             number = ""
             if name != "x" and 0 <= unit < len(vec):
                 number = f"{float(vec[unit]):+.3f}".replace("-", "−")

@@ -27,7 +27,8 @@ from visualizer.ui.views.lstm.cell import SCALES, CellDiagram
 from visualizer.ui.views.lstm.common import (CELL_NAMES, PROPERTY_WORDS, QUANTITY_WORDS, TASK_WORDS, cmap_of, colored_text,
                                              has_quantity, levels_of, missing_note, quantity_series, selection,
                                              shown_token, token_labels)
-from visualizer.ui.widgets.plots import PlotCanvas, add_plot, css_size, fmt, font, nice_ceiling, set_title
+from visualizer.ui.widgets.plots import (PlotCanvas, add_plot, css_size, fmt, font, line_antialias, nice_ceiling,
+                                         set_title)
 
 TEXT_WINDOW = 400   # tokens shown as coloured text around t
 
@@ -57,13 +58,16 @@ def hover_text(quantity: str, layer: int, unit: int | None, t: int, token: str, 
 def thin_pens(*curve_sets) -> None:
     """1-px pens on the curves (their colours kept). Measured with Qt's raster engine: a noisy
     227-point curve costs ~1 ms with a 1-px antialiased pen and 65–80 ms with a 1.5- or 2-px one
-    (the stroker meets every self-crossing); the kit's LiveCurves draws 2 px."""
+    (the stroker meets every self-crossing); the kit's LiveCurves draws 2 px. In high contrast the
+    pens are theme.pen_width(1) wide and drawn without antialiasing, which keeps them as cheap."""
     for curves in curve_sets:
+        width = curves.theme.pen_width(1.0)
         for curve in curves.curves.values():
             pen = curve.opts["pen"]
             pen = pen if isinstance(pen, QPen) else pg.mkPen(pen)
-            if pen.widthF() != 1.0:
-                curve.setPen(pg.mkPen(pen.color(), width=1))
+            if pen.widthF() != width:
+                curve.opts["antialias"] = line_antialias(width)
+                curve.setPen(pg.mkPen(pen.color(), width=width))
 
 
 class _Filter(QObject):
@@ -226,12 +230,12 @@ class HeatmapPanel(Panel):
             self.hm.describe_cell = self._describe
         n, T = values.shape
         self.column.setRect(QRectF(t, 0, 1, n))
-        self.column.setPen(cosmetic_pen(self.theme.foreground, 2, dashed=True))
+        self.column.setPen(cosmetic_pen(self.theme.foreground, self.theme.pen_width(2), dashed=True))
         shown_unit = unit if q != "x" and unit < n else None
         self.cell.setVisible(shown_unit is not None)
         if shown_unit is not None:
             self.cell.setRect(QRectF(t, shown_unit, 1, 1))
-            self.cell.setPen(cosmetic_pen(self.theme.accent, 3))
+            self.cell.setPen(cosmetic_pen(self.theme.accent, self.theme.pen_width(3)))
         here = values[:, t]
         if q in ("i", "f", "o", "r", "z"):
             facts = tr("At t = {t}: mean {mean}, {high} of {n} units above 0.9 (kept or written almost fully), "
@@ -374,8 +378,8 @@ class TracePanel(Panel):
         key = (q, T, self.theme.name, self.scale, tr("time step t"))
         if key != self._plot_key:         # pens, ranges and the axis label: only when they change
             self._plot_key = key
-            self.marker.setPen(cosmetic_pen(self.theme.accent, 2, dashed=True))
-            self.zero.setPen(cosmetic_pen(self.theme.muted, 1))
+            self.marker.setPen(cosmetic_pen(self.theme.accent, self.theme.pen_width(2), dashed=True))
+            self.zero.setPen(cosmetic_pen(self.theme.muted, self.theme.pen_width(1)))
             self.plot.setXRange(1, max(T, 2), padding=0.01)
             if q in ("i", "f", "o", "r", "z"):
                 self.plot.setYRange(0, 1, padding=0.05)
@@ -476,7 +480,7 @@ class FinderPanel(Panel):
         self.selected.setVisible(chosen is not None)
         if chosen is not None:
             self.selected.setRect(QRectF(-1, chosen - 0.45, 2, 0.9))
-            self.selected.setPen(cosmetic_pen(self.theme.accent, 2.5))
+            self.selected.setPen(cosmetic_pen(self.theme.accent, self.theme.pen_width(2.5)))
         self._title(self.bars_plot, tr("Units ranked by |r| with {prop}").format(prop=tr(PROPERTY_WORDS[prop])))
         key = (tr("correlation r with h"), tr("time step t"), self.theme.name, self.scale)
         if key != self._axis_key:
@@ -591,7 +595,7 @@ class TrainPanel(Panel):
             self._key = key
             if words:
                 self.baseline.setValue(math.log10(base))
-                self.baseline.setPen(cosmetic_pen(self.theme.muted, 2, dashed=True))
+                self.baseline.setPen(cosmetic_pen(self.theme.muted, self.theme.pen_width(2), dashed=True))
                 self.baseline.label.setFormat(words.replace("{", "{{").replace("}", "}}"))
                 self.baseline.label.setText(words)
                 self.baseline.label.setColor(self.theme.foreground)
@@ -720,7 +724,7 @@ class ComparePanel(Panel):
             self._key = key
             if math.isfinite(base) and base > 0:
                 self.baseline.setValue(math.log10(base))
-                self.baseline.setPen(cosmetic_pen(self.theme.muted, 2, dashed=True))
+                self.baseline.setPen(cosmetic_pen(self.theme.muted, self.theme.pen_width(2), dashed=True))
             set_title(self.loss_plot, tr("Training loss (log scale)"), self.theme, self.scale)
             set_title(self.grad_plot, tr("Gradient norm ‖∂L/∂h<sub>t</sub>‖ over t (log scale)"), self.theme,
                       self.scale)

@@ -48,11 +48,13 @@ def corner_label(plot: pg.PlotItem, color: str, scale: float, corner=(1, 0), off
     return label
 
 
-def arrow_head(plot: pg.PlotItem, x: float, y: float, dx: float, dy: float, color: str, scale: float) -> pg.ArrowItem:
-    """An arrow head at (x, y) pointing along (dx, dy) in data coordinates (for an aspect-locked plot)."""
+def arrow_head(plot: pg.PlotItem, x: float, y: float, dx: float, dy: float, color: str, scale: float,
+               width: float = 1.0) -> pg.ArrowItem:
+    """An arrow head at (x, y) pointing along (dx, dy) in data coordinates (for an aspect-locked plot);
+    `width`: its outline's pen width (theme.pen_width(1): thicker in high contrast)."""
     angle = 180.0 - math.degrees(math.atan2(dy, dx))
     head = pg.ArrowItem(pos=(x, y), angle=angle, headLen=max(8, 13 * scale), tailLen=0, tipAngle=32,
-                        pen=pg.mkPen(color), brush=pg.mkBrush(color))
+                        pen=pg.mkPen(color, width=width), brush=pg.mkBrush(color))
     plot.addItem(head)
     return head
 

@@ -33,6 +33,8 @@ class RopePage(Page):
         self.static_items = Items()
         self.moving_items = Items()
         self._static_key = None
+        self._tip_labels: list = []   # (TextItem, tip x, tip y): placed in pixels, again on resize
+        self.plane.getViewBox().sigResized.connect(self._place_tip_labels)
 
     # The arrays are built once per lab build; a step changes only the position (info, q_at_m, k_at_n).
     def draw(self, frame: Frame, options: dict) -> None:
@@ -58,7 +60,7 @@ class RopePage(Page):
         number_ticks(self.angle_plot, "bottom", half)
         axis_label(self.angle_plot, "left", tr("position m"), theme, scale)
         axis_label(self.angle_plot, "bottom", tr("pair i"), theme, scale)
-        self.static_items.add(self.angle_plot, pg.InfiniteLine(pair + 0.5, angle=90, pen=pen(ON_MATRIX, 1.8, dashed=True)))
+        self.static_items.add(self.angle_plot, pg.InfiniteLine(pair + 0.5, angle=90, pen=pen(ON_MATRIX, theme.pen_width(1.8), dashed=True)))
 
         scores = frame["scores"]
         self.scores.set_matrix(scores, title=tr("q·k, query at m, key at n"))
@@ -83,12 +85,44 @@ class RopePage(Page):
         radii = {round(float(np.hypot(v[0, i], v[0, j])), 6): c for v, c in ((q, theme.series[0]), (k, theme.series[1]))}
         for r, color in radii.items():  # the tips at every position lie on circles (one when |qᵢ| = |kᵢ|)
             color = color if len(radii) > 1 else theme.muted
-            self.static_items.add(self.plane, pg.PlotCurveItem(r * np.cos(t), r * np.sin(t), pen=pen(color, 1.2, alpha=140)))
+            self.static_items.add(self.plane, pg.PlotCurveItem(r * np.cos(t), r * np.sin(t), pen=pen(color, theme.pen_width(1.2), alpha=140)))
         lim = 1.25 * max(float(np.hypot(q[0, i], q[0, j])), float(np.hypot(k[0, i], k[0, j])), 1e-6)
         self.plane.setXRange(-lim, lim, padding=0)
         self.plane.setYRange(-lim, lim, padding=0)
         axis_label(self.plane, "bottom", tr("coordinate {i}").format(i=i), theme, scale)
         axis_label(self.plane, "left", tr("coordinate {j}").format(j=j), theme, scale)
+
+    def _place_tip_labels(self, *_args) -> None:
+        """The "q @ m" and "k @ n" words beside their arrows' tips, on the side away from the
+        centre, inside the plane (it is short at presentation zoom) and not over each other."""
+        if not self._tip_labels:
+            return
+        vb = self.plane.getViewBox()
+        px, py = vb.viewPixelSize()          # data units per pixel
+        if not px or not py or vb.height() <= 1:
+            return
+        (_x0, _x1), (y0, y1) = vb.viewRange()
+        gap = 10 * self.scale * px
+        placed = []
+        for item, x, y in self._tip_labels:
+            h = (_text_height(item) + 2) * py
+            side = 1 if x >= 0 else -1
+            placed.append([item, side, x + side * gap, y, h])
+        same_side = len(placed) == 2 and placed[0][1] == placed[1][1]
+        if same_side and abs(placed[0][3] - placed[1][3]) < (placed[0][4] + placed[1][4]) / 2:
+            low, high = sorted(placed, key=lambda p: p[3])
+            mid, half = (low[3] + high[3]) / 2, (low[4] + high[4]) / 4
+            low[3], high[3] = mid - half, mid + half
+            if high[3] + high[4] / 2 > y1:            # pushed out of the top or bottom: slide both back
+                shift = high[3] + high[4] / 2 - y1
+                low[3], high[3] = low[3] - shift, high[3] - shift
+            if low[3] - low[4] / 2 < y0:
+                shift = y0 - (low[3] - low[4] / 2)
+                low[3], high[3] = low[3] + shift, high[3] + shift
+        for item, side, x, y, h in placed:
+            y = min(max(y, y0 + h / 2), y1 - h / 2) if y1 - y0 > h else (y0 + y1) / 2
+            item.setAnchor((0, 0.5) if side > 0 else (1, 0.5))
+            item.setPos(x, y)
 
     def _draw_moving(self, frame: Frame, pair: int) -> None:
         theme, scale = self.theme, self.scale
@@ -99,15 +133,19 @@ class RopePage(Page):
         m, n = int(info.get("position", 0)), int(info.get("key_position", 0))
         theta = float(frame["theta"][pair])
         q_m, k_n = frame["q_at_m"], frame["k_at_n"]
+        self._tip_labels = []
         for vec, color, label in ((q_m, theme.series[0], f"q @ m={m}"), (k_n, theme.series[1], f"k @ n={n}")):
             x, y = float(vec[i]), float(vec[j])
-            self.moving_items.add(self.plane, pg.PlotCurveItem([0, x], [0, y], pen=pen(color, 3)))
-            self.moving_items.keep(self.plane, arrow_head(self.plane, x, y, x, y, color, scale))
-            self.moving_items.keep(self.plane, text_item(self.plane, label, x * 1.28, y * 1.2, color, scale,
-                                                         bold=True, delta=0))
+            self.moving_items.add(self.plane, pg.PlotCurveItem([0, x], [0, y], pen=pen(color, theme.pen_width(3))))
+            self.moving_items.keep(self.plane, arrow_head(self.plane, x, y, x, y, color, scale,
+                                                           theme.pen_width(1)))
+            item = self.moving_items.keep(self.plane, text_item(self.plane, label, x, y, color, scale,
+                                                                bold=True, delta=0))
+            self._tip_labels.append((item, x, y))
+        self._place_tip_labels()
         for vec, color in ((frame["q"], theme.series[0]), (frame["k"], theme.series[1])):
             self.moving_items.add(self.plane, pg.PlotCurveItem([0, float(vec[i])], [0, float(vec[j])],
-                                                               pen=pen(color, 1.5, dashed=True, alpha=150)))
+                                                               pen=pen(color, theme.pen_width(1.5), dashed=True, alpha=150)))
         pair_score = float(q_m[i] * k_n[i] + q_m[j] * k_n[j])
         title = tr("pair {i} (θᵢ = {t}): q at m = {m}, k at n = {n}").format(i=pair, t=fmt(theta), m=m, n=n)
         if pair == half - 1:
@@ -117,11 +155,11 @@ class RopePage(Page):
         P = frame["scores"].shape[0]
         offset = m - n
         xs = np.arange(0, P - offset) + 0.5
-        self.moving_items.add(self.score_plot, pg.PlotCurveItem(xs, xs + offset, pen=pen(ON_MATRIX, 1.8, dashed=True)))
+        self.moving_items.add(self.score_plot, pg.PlotCurveItem(xs, xs + offset, pen=pen(ON_MATRIX, theme.pen_width(1.8), dashed=True)))
         self.moving_items.add(self.score_plot, pg.ScatterPlotItem([n + 0.5], [m + 0.5], symbol="s", size=max(8, 12 * scale),
-                                                                  pen=pg.mkPen(ON_MATRIX, width=2.5), brush=None))
-        self.moving_items.add(self.angle_plot, pg.InfiniteLine(m + 0.5, angle=0, pen=pen(ON_MATRIX, 1.8)))
-        self.moving_items.add(self.decay_plot, pg.InfiniteLine(offset, angle=90, pen=pen(theme.muted, 1.5, dashed=True)))
+                                                                  pen=pg.mkPen(ON_MATRIX, width=theme.pen_width(2.5)), brush=None))
+        self.moving_items.add(self.angle_plot, pg.InfiniteLine(m + 0.5, angle=0, pen=pen(ON_MATRIX, theme.pen_width(1.8))))
+        self.moving_items.add(self.decay_plot, pg.InfiniteLine(offset, angle=90, pen=pen(theme.muted, theme.pen_width(1.5), dashed=True)))
 
         dev = float(info.get("max_offset_deviation", np.nan))
         title = tr("Rotary position embedding (RoPE)")
@@ -136,6 +174,11 @@ class RopePage(Page):
             s=self.strong(fmt(float(info.get("score", np.nan)))), o=offset, pairs=P * P,
             dev=self.strong(fmt(dev)), scale=fmt(float(info.get("score_scale", np.nan))))
         self.set_texts(title, subtitle, facts)
+
+
+def _text_height(item) -> float:
+    text = item.textItem
+    return text.boundingRect().height() - 2 * text.document().documentMargin()
 
 
 def _angle_between(a: np.ndarray, b: np.ndarray) -> float:

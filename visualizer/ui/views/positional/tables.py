@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QRectF
 
 from visualizer.core.frame import Frame
 from visualizer.labs.positional.config import parse_dims
@@ -66,7 +67,7 @@ class TablePanel:
         axis_label(self.sim_plot, "bottom", tr("position j"), theme, scale)
 
         if train_length is not None and 0 < train_length < P:
-            edge = pen(ON_MATRIX, 2, dashed=True)
+            edge = pen(ON_MATRIX, theme.pen_width(2), dashed=True)
             self.items.add(self.enc_plot, pg.InfiniteLine(train_length, angle=0, pen=edge))
             self.items.add(self.sim_plot, pg.InfiniteLine(train_length, angle=0, pen=edge))
             self.items.add(self.sim_plot, pg.InfiniteLine(train_length, angle=90, pen=edge))
@@ -101,7 +102,7 @@ class TablePanel:
             self.items.add(self.curve_plot, region)
             # the label sits at the top, in the head room above the curves (the legend is under the plot)
             label_at = 0.97
-            line = pg.InfiniteLine(train_length - 0.5, angle=90, pen=pen(theme.foreground, 2, dashed=True),
+            line = pg.InfiniteLine(train_length - 0.5, angle=90, pen=pen(theme.foreground, theme.pen_width(2), dashed=True),
                                    label=tr("extrapolation →"),
                                    labelOpts={"position": label_at, "color": theme.foreground, "anchors": [(0, 0), (0, 0)],
                                               "fill": pg.mkBrush(pen(theme.background, alpha=200).color())})
@@ -126,6 +127,7 @@ class SinusoidalPage(Page):
         self.circle_plot.setMouseEnabled(x=False, y=False)
         self.items = Items()
         self._arc_labels: list = []
+        self._start_label = None
         self.circle_plot.getViewBox().sigResized.connect(self._fit_arc_labels)
 
     def _fit_arc_labels(self, *_args) -> None:
@@ -135,8 +137,15 @@ class SinusoidalPage(Page):
         (x0, x1), (y0, y1) = vb.viewRange()
         radius = min(vb.width() / max(1e-9, x1 - x0), vb.height() / max(1e-9, y1 - y0))
         fits = radius >= 62 * self.scale
+        # and only those that do not print over "p = 0" or an earlier one (arcs of a slow pair
+        # start close together; their labels would pile up)
+        taken = [_pixel_rect(vb, self._start_label)] if self._start_label is not None else []
         for item in self._arc_labels:
-            item.setVisible(fits)
+            rect = _pixel_rect(vb, item)
+            shown = fits and not any(rect.intersects(other) for other in taken)
+            item.setVisible(shown)
+            if shown:
+                taken.append(rect)
 
     def draw(self, frame: Frame, options: dict) -> None:
         table = frame["encoding"]
@@ -178,14 +187,14 @@ class SinusoidalPage(Page):
         u = pair_points(table, pair)                                     # (P, 2): (sin, cos)
         omega = float(frame["frequencies"][pair])
         t = np.linspace(0, 2 * np.pi, 241)
-        self.items.add(plot, pg.PlotCurveItem(np.sin(t), np.cos(t), pen=pen(theme.muted, 1.2)))
+        self.items.add(plot, pg.PlotCurveItem(np.sin(t), np.cos(t), pen=pen(theme.muted, theme.pen_width(1.2))))
         cmap = colormap("probability", theme)    # position order: the sequential map
         colors = cmap.map(np.linspace(0.0, 0.9, P), mode="qcolor")
         trained = np.arange(P) < (train if train is not None else P)
         size = max(6.0, 9 * scale)
         spots = [{"pos": (u[p, 0], u[p, 1]), "size": size,
                   "brush": pg.mkBrush(colors[p]) if trained[p] else pg.mkBrush(None),
-                  "pen": pg.mkPen(colors[p], width=1.6)} for p in range(P)]
+                  "pen": pg.mkPen(colors[p], width=theme.pen_width(1.6))} for p in range(P)]
         self.items.add(plot, pg.ScatterPlotItem(spots=spots))
         # every shift by k is the same turn: draw it at a few starting positions, just outside the circle
         rot = shift_rotation(table, pair, shift) if shift < P else None
@@ -197,17 +206,18 @@ class SinusoidalPage(Page):
                 a0, a1 = p * omega, (p + shift) * omega
                 arc = np.linspace(a0, a1, 40)
                 color = theme.series[j % len(theme.series)]
-                self.items.add(plot, pg.PlotCurveItem(radius * np.sin(arc), radius * np.cos(arc), pen=pen(color, 2.4)))
+                self.items.add(plot, pg.PlotCurveItem(radius * np.sin(arc), radius * np.cos(arc), pen=pen(color, theme.pen_width(2.4))))
                 self.items.keep(plot, arrow_head(plot, radius * np.sin(a1), radius * np.cos(a1),
-                                                 np.cos(a1), -np.sin(a1), color, scale))
+                                                 np.cos(a1), -np.sin(a1), color, scale, theme.pen_width(1)))
                 # the label inside the circle, pointing at its arc: never cut by the plot's edge,
                 # never under an arrowhead
                 mid = (a0 + a1) / 2
                 sx, cy = float(np.sin(mid)), float(np.cos(mid))
                 self._arc_labels.append(self.items.keep(plot, text_item(
                     plot, f"{p}→{p + shift}", 0.86 * sx, 0.86 * cy, color, scale, anchor=((1 + sx) / 2, (1 - cy) / 2))))
-        self.items.keep(plot, text_item(plot, "p = 0", 0.86 * u[0, 0], 0.86 * u[0, 1], theme.foreground, scale,
-                                        anchor=((1 + u[0, 0]) / 2, (1 - u[0, 1]) / 2)))
+        self._start_label = self.items.keep(plot, text_item(plot, "p = 0", 0.86 * u[0, 0], 0.86 * u[0, 1],
+                                                            theme.foreground, scale,
+                                                            anchor=((1 + u[0, 0]) / 2, (1 - u[0, 1]) / 2)))
         lim = 1.32
         plot.setXRange(-lim, lim, padding=0)
         plot.setYRange(-lim, lim, padding=0)
@@ -235,6 +245,10 @@ class LearnedPage(Page):
         super().__init__(theme, scale, parent)
         self.learned = TablePanel(self, *(dict(row=0, col=c) for c in range(3)))
         self.sinusoidal = TablePanel(self, *(dict(row=1, col=c) for c in range(3)))
+        # both curve plots show the same dimensions in the same colours: one legend, under the
+        # bottom one (two stacked legends left the curves no height at presentation zoom)
+        self.learned.curves.legend.setVisible(False)
+        self.learned.curves.legend_row.updateGeometry()
 
     def draw(self, frame: Frame, options: dict) -> None:
         table, sin = frame["encoding"], frame["sinusoidal_encoding"]
@@ -257,6 +271,17 @@ class LearnedPage(Page):
             nm=self.strong(fmt(float(np.median(norms[1:])) if P > 1 else float(norms[0]))),
             rows=frame.info.get("table_positions", 512))
         self.set_texts(title, subtitle, facts)
+
+
+def _pixel_rect(vb, item) -> QRectF:
+    """Where a TextItem's text lies in the scene, from its position, anchor and size (valid before
+    it is painted; its own transform is brought up to date only then)."""
+    text = item.textItem
+    m = text.document().documentMargin()
+    w, h = text.boundingRect().width() - 2 * m, text.boundingRect().height() - 2 * m
+    at = vb.mapViewToScene(item.pos())
+    ax, ay = item.anchor.x(), item.anchor.y()
+    return QRectF(at.x() - ax * w, at.y() - ay * h, w, h).adjusted(-1, -1, 1, 1)
 
 
 def _neighbour_cosine(cosine: np.ndarray) -> float:
