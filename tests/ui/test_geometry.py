@@ -442,3 +442,28 @@ if __name__ == "__main__":   # python -m tests.ui.test_geometry EXPLAINER STEP O
     figure.grab().save(out)
     print("\n".join(problems(figure)) or "no problems")
 
+
+def test_what_the_screen_shows_is_what_the_figure_draws(qapp):
+    """No item's pixmap cache shows an old picture: attention step 2 (one large stage, after the
+    overview was laid out) looks the same with every item's cache turned off. A token axis cached
+    its old labels beside the new ones (its box reaches past the view, and Qt scrolls such a
+    cache when the layout moves it)."""
+    import numpy as np
+    from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QGraphicsItem
+
+    def pixels(canvas):
+        image = canvas.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+        bits = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine() // 4, 4)
+        return bits[..., :3].astype(int)
+
+    view = show_step("attention", 2, "en")
+    render(view, (1280, 720), 1.0, "light")
+    canvas = view.current_page().single_canvas
+    shown = pixels(canvas)
+    for item in canvas.scene().items():
+        item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
+    for _ in range(3):
+        qapp.processEvents()
+    differ = np.abs(pixels(canvas) - shown).sum(axis=2) > 30
+    assert differ.sum() <= 10, f"{differ.sum()} pixels differ (a stale cached picture)"   # antialiased corners

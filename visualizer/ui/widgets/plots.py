@@ -104,7 +104,10 @@ class ThinAxis(pg.AxisItem):
             # pyqtgraph silently drops a label that runs past the axis' end (the first and last
             # token); a categorical axis draws every label and fits them itself
             # (an int: labels may reach that many pixels past the ends before pyqtgraph drops them)
+            self.prepareGeometryChange()   # the bounding rect grows (see boundingRect)
             self.setStyle(hideOverlappingLabels=160 if on else True)
+            if on:                          # see style_plot: such a box is not pixmap-cached
+                self.setCacheMode(QGraphicsItem.CacheMode.NoCache)
             if not on:
                 self._set_fit(1, False, 0.0)
             self.picture = None
@@ -522,7 +525,11 @@ def style_plot(plot: pg.PlotItem, theme: Theme, scale: float, title: str | None 
         axis.setStyle(tickTextOffset=max(2, int(3 * scale)))
         # an axis is repainted whenever anything near it changes; a pixmap cache turns that into
         # a blit (drawing tick text cost ~3 ms per axis per frame). Vector export switches it off.
-        axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        # (not a categorical axis: its box reaches 160 px past its ends, out of the view, and Qt
+        # scrolls a cache clipped to the view when the layout moves it, leaving its old labels
+        # beside the new ones)
+        axis.setCacheMode(QGraphicsItem.CacheMode.NoCache if getattr(axis, "categorical", False)
+                          else QGraphicsItem.CacheMode.DeviceCoordinateCache)
     if title is not None:
         set_title(plot, title, theme, scale)
 
