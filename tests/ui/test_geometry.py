@@ -64,14 +64,7 @@ TOLERANCE = 0.02
 TEXT_TOLERANCE = 2.0   # px a text may stick out of its box, or into another text, before it counts
 OTHER_VIEWS = {"gan", "lstm", "gnn"}   # owned elsewhere: their failures are expected, not errors
 # explainer -> {1-based step: reason}: known defects of views this change does not touch
-KNOWN = {
-    "positional": {
-        1: "effect page at 1280×720 ×2 zh_CN: the rows are ~64 px tall, too short for the rotated row names "
-           "with their thinning note ('句子 1 (每 4 个标注 1 个)') even on two lines at 0.4×; they overprint "
-           "(the page needs its row names outside the axes)",
-        11: "effect page at 1280×720 ×2 zh_CN: row names with their thinning note overprint (see step 1)",
-    },
-}
+KNOWN = {}
 
 
 def _steps():

@@ -182,3 +182,30 @@ def test_heads_count_from_1_and_slopes_have_real_superscripts(view):
     assert ticks[0][1] == "1"
     view.set_view_option("head", 0)                        # below the first head: refused, kept
     assert view.view_options["head"] == 1
+
+
+@pytest.mark.parametrize("kind", ["sinusoidal", "rope", "alibi", "learned"])
+def test_a_short_canvas_puts_the_plots_side_by_side_and_gives_them_their_height_back(view, qapp, kind):
+    """Presentation zoom in a 1280 × 720 window left a 2 × 2 grid's heatmaps a few pixels tall."""
+    view.show_frame(frame_of(kind))
+    page = view.pages[kind]
+
+    def settle():
+        for _ in range(4):
+            qapp.processEvents()
+
+    def heatmap_heights():
+        return [hm.plot.getViewBox().height() for hm in page.heatmaps if hm.plot.isVisible()]
+
+    view.apply_font_scale(2.0)
+    view.resize(1220, 470)                 # the window's view at ×2 with the panes folded
+    settle()
+    assert page.reflow.in_line
+    rows = {round(hm.plot.sceneBoundingRect().top()) for hm in page.heatmaps if hm.plot.isVisible()}
+    assert len(rows) == 1 and min(heatmap_heights()) > 80    # in the grid: 0-25 px
+    view.apply_font_scale(1.0)
+    view.resize(1280, 900)                 # room again: the grid
+    settle()
+    assert not page.reflow.in_line and all(hm.plot.isVisible() for hm in page.heatmaps)
+    view.resize(1280, 720)
+    settle()

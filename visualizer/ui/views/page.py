@@ -24,7 +24,7 @@ from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from visualizer.core.frame import Frame
 from visualizer.ui.theme import Theme
-from visualizer.ui.widgets.plots import Heatmap, LiveCurves, PlotCanvas, font, relax_label, style_plot
+from visualizer.ui.widgets.plots import Heatmap, LiveCurves, PlotCanvas, Reflow, font, relax_label, style_plot
 from visualizer.ui.widgets.text_block import TextBlock
 
 
@@ -164,6 +164,13 @@ class Page(QWidget):
         if ci.geometry() != self.canvas.range:
             ci.setGeometry(self.canvas.range)
 
+    SHORT_FIGURE = 620   # px × the text scale: a figure shorter than this writes its subtitle on one line
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        # presentation zoom in a 1280 × 720 window: the wrapped subtitle took the plots' rows
+        self.subtitle.set_one_line(self.figure.height() < self.SHORT_FIGURE * text_scale(self.scale))
+
     def set_texts(self, title: str, subtitle: str = "", facts: str = "", note: str = "") -> None:
         for label, text in ((self.title, title), (self.subtitle, subtitle), (self.facts, facts),
                             (self.note, note)):
@@ -180,6 +187,9 @@ class Page(QWidget):
         self.theme, self.scale = theme, scale
         if self.canvas is not None:
             self.canvas.set_theme(theme)
+        self.subtitle.set_one_line(self.figure.height() < self.SHORT_FIGURE * text_scale(scale))
+        for reflow in self.findChildren(Reflow):
+            reflow.set_scale(scale)
         for hm in self.heatmaps:
             hm.restyle(theme, scale)
         for curves in self.curve_sets:

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetricsF, QTextCursor, QTextDocument, QTextDocumentFragment
 from PySide6.QtWidgets import QGraphicsItem
 
@@ -68,6 +68,73 @@ class PlotCanvas(pg.GraphicsLayoutWidget):
         self.setBackground(theme.background)
 
 
+class Reflow(QObject):
+    """Two places for a canvas' plots: `grid` — {item: (row, col, rowspan, colspan)} — while each
+    of its rows keeps at least ROW_MIN px × font scale of height, else one row, `line` (those
+    items in that order, side by side; grid items not in it are hidden meanwhile). A short, wide
+    canvas (presentation zoom in a 1280 × 720 window) gave a 2 × 2 grid of heatmaps rows a few
+    pixels tall; side by side they keep their cells."""
+
+    ROW_MIN = 150
+    arranged = Signal(bool)    # True: the plots are now in one row
+
+    def __init__(self, canvas: pg.GraphicsLayoutWidget, grid: dict, line: list, scale: float, *,
+                 column_stretch: dict | None = None, row_stretch: dict | None = None,
+                 line_stretch: list | None = None):
+        """The items are placed in the grid already; column_stretch / row_stretch are the grid's
+        (restored when it comes back), line_stretch the columns' of the line."""
+        super().__init__(canvas)
+        self.canvas, self.grid, self.line, self.scale = canvas, grid, list(line), scale
+        self.column_stretch, self.row_stretch = column_stretch or {}, row_stretch or {}
+        self.line_stretch = line_stretch or [1] * len(self.line)
+        self.rows = max(place[0] + (place[2] if len(place) > 2 else 1) for place in grid.values())
+        self.in_line = False
+        canvas.installEventFilter(self)
+
+    def set_scale(self, scale: float) -> None:
+        self.scale = scale
+        self.fit()
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Resize:
+            self.fit()
+        return False
+
+    def fit(self) -> None:
+        h = self.canvas.height()
+        line = h > 0 and h / self.rows < self.ROW_MIN * self.scale
+        if line == self.in_line:
+            return
+        self.in_line = line
+        ci = self.canvas.ci
+        for item in self.grid if line else self.line:     # what the layout holds now
+            ci.removeItem(item)
+        for item in self.grid:
+            if item not in self.line:
+                item.setVisible(not line)
+        layout = ci.layout
+        columns = max(len(self.line), max(place[1] + (place[3] if len(place) > 3 else 1)
+                                           for place in self.grid.values()))
+        for col in range(columns):
+            layout.setColumnStretchFactor(col, 0)
+        for row in range(self.rows):
+            layout.setRowStretchFactor(row, 1 if row == 0 else 0)
+        if line:
+            for col, (item, stretch) in enumerate(zip(self.line, self.line_stretch)):
+                ci.addItem(item, row=0, col=col)
+                layout.setColumnStretchFactor(col, stretch)
+        else:
+            for item in self.grid:
+                row, col, *span = self.grid[item]
+                ci.addItem(item, row=row, col=col, rowspan=span[0] if span else 1,
+                           colspan=span[1] if len(span) > 1 else 1)
+            for col, stretch in self.column_stretch.items():
+                layout.setColumnStretchFactor(col, stretch)
+            for row in range(self.rows):
+                layout.setRowStretchFactor(row, self.row_stretch.get(row, 1))
+        self.arranged.emit(line)
+
+
 class ResizingCanvas(PlotCanvas):
     """A PlotCanvas that says when it was resized (to share its width between plots)."""
 
@@ -112,6 +179,10 @@ class ThinAxis(pg.AxisItem):
                 self._set_fit(1, False, 0.0)
             self.picture = None
             self.update()
+
+    def showLabel(self, show: bool = True) -> None:  # noqa: N802 - pyqtgraph's name
+        # an axis without a name still says that labels were left out (setLabel("") hides it)
+        super().showLabel(show or bool(self.thin_note()))
 
     def thin_note(self) -> str:
         """The words shown beside the axis name when labels were left out ("" when none were)."""
@@ -959,7 +1030,10 @@ class LegendRow(pg.GraphicsWidget):
 
     def _place(self) -> None:
         w, h = self._natural()
-        self.legend.setGeometry(max(0.0, (self.rect().width() - w) / 2), 0, w, h)
+        # centred under the plot; one entry wider than the plot reaches left, under the plot's own
+        # axis, never right into the next plot
+        self.legend.setGeometry((self.rect().width() - w) / 2 if w <= self.rect().width() else self.rect().width() - w,
+                                0, w, h)
 
 
 class LiveCurves:

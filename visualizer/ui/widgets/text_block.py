@@ -27,6 +27,7 @@ class TextBlock(QLabel):
         self._doc = QTextDocument()
         self._doc.setDocumentMargin(0)
         self._heights: dict[int, int] = {}      # width -> height, for the current text and font
+        self._one_line = False
         super().setWordWrap(True)
         policy = self.sizePolicy()
         policy.setHeightForWidth(True)
@@ -56,6 +57,19 @@ class TextBlock(QLabel):
     def setWordWrap(self, on: bool) -> None:  # noqa: N802 - it always wraps
         super().setWordWrap(True)
 
+    def set_one_line(self, on: bool) -> None:
+        """Plain text on one line, cut with "…" where it is longer (the whole of it in the tooltip):
+        for a figure too short to give a secondary line its wrapped rows."""
+        on = bool(on) and not self._rich
+        if on != self._one_line:
+            self._one_line = on
+            self._heights.clear()
+            self.updateGeometry()
+            self.update()
+
+    def is_cut(self) -> bool:
+        return self._one_line and self.fontMetrics().horizontalAdvance(self._text) > self.width()
+
     # ---- measuring ------------------------------------------------------------------------------
     def _reset(self) -> None:
         self._heights.clear()
@@ -76,6 +90,8 @@ class TextBlock(QLabel):
     def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt's name
         if not self._text:
             return 0
+        if self._one_line:
+            return math.ceil(self.fontMetrics().height())
         h = self._heights.get(width)
         if h is None:
             h = self._heights[width] = math.ceil(self._laid_out(width).size().height())
@@ -96,6 +112,13 @@ class TextBlock(QLabel):
         if not self._text:
             return
         painter = QPainter(self)
+        if self._one_line:
+            cut = self.fontMetrics().elidedText(self._text.replace("\n", " "), Qt.TextElideMode.ElideRight, self.width())
+            painter.setPen(self.palette().color(self.foregroundRole()))
+            painter.drawText(self.rect(), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), cut)
+            self.setToolTip(self._text if cut != self._text else "")
+            painter.end()
+            return
         context = QAbstractTextDocumentLayout.PaintContext()
         context.palette.setColor(QPalette.ColorRole.Text, self.palette().color(self.foregroundRole()))
         self._laid_out(self.width()).documentLayout().draw(painter, context)

@@ -14,7 +14,7 @@ from visualizer.ui.i18n import tr
 from visualizer.ui.views.page import Page
 from visualizer.ui.views.positional.common import Items, axis_label, corner_label, pen, text_item
 from visualizer.ui.widgets.colors import colormap
-from visualizer.ui.widgets.plots import add_plot, css_size, fmt, number_ticks, set_title
+from visualizer.ui.widgets.plots import Reflow, add_plot, fmt, number_ticks, set_title
 
 
 SUPERSCRIPT = str.maketrans("0123456789.−-", "⁰¹²³⁴⁵⁶⁷⁸⁹·⁻⁻")
@@ -51,6 +51,10 @@ class AlibiPage(Page):
         self.bias = self.heatmap(self.bias_plot, cell_text=False)
         self.sum_plot = add_plot(c, row=1, col=2)
         self.biased = self.heatmap(self.sum_plot, cell_text=False)
+        self.reflow = Reflow(c, {self.slope_plot: (0, 0), self.bias_curves: (0, 1, 1, 2), self.logit_plot: (1, 0),
+                                 self.bias_plot: (1, 1), self.sum_plot: (1, 2)},
+                             [self.slope_plot, self.bias_curves, self.logit_plot, self.bias_plot, self.sum_plot],
+                             scale, line_stretch=[2, 3, 2, 2, 2])   # a short canvas: the five side by side
         self.head_label = corner_label(self.bias_curves, theme.foreground, scale, corner=(0.5, 1), offset=(0, -8))
         self.head_label.setVisible(False)   # the thick line is named in the title: nothing over the data
         self.items = Items()
@@ -68,8 +72,11 @@ class AlibiPage(Page):
         bar = vb.width() / max(1e-9, x1 - x0)
         widest = max(label.textItem.boundingRect().width() for _, label in self._slope_labels) - 6
         every = bar >= widest + 2
+        px = (x1 - x0) / max(1.0, vb.width())
         for g, label in self._slope_labels:
             label.setVisible(every or g == self._selected_head)
+            half = (label.textItem.boundingRect().width() - 6) / 2 * px   # its centre, kept inside the plot
+            label.setPos(min(max(g, x0 + half), x1 - half) if x1 - x0 > 2 * half else g, label.pos().y())
         # head room for the label over the tallest bar: its height in pixels, at any text size
         tall = max(label.textItem.boundingRect().height() for _, label in self._slope_labels)
         free = vb.height() - tall - 4

@@ -9,7 +9,6 @@ import numpy as np
 from visualizer.core.frame import Frame
 from visualizer.ui.i18n import tr
 from visualizer.ui.views.page import Page
-from visualizer.ui.views.positional.common import axis_label
 from visualizer.ui.widgets.plots import add_plot, css_size, fmt
 
 SCHEME_TITLES = {"none": "no positions", "sinusoidal": "sinusoidal", "learned": "learned (MiniLM)",
@@ -35,12 +34,19 @@ class EffectPage(Page):
             return
         self.canvas.clear()
         self.heatmaps, self.cols = [], []
+        # the rows' names in a column of their own, written across: turned along a short row's axis
+        # (presentation zoom) they overprinted each other
+        self.row_labels = [self.canvas.addLabel("", row=r, col=0, justify="right") for r in range(self.ROWS)]
         for col in range(n):
-            plots = [add_plot(self.canvas, row=r, col=col) for r in range(self.ROWS)]
+            plots = [add_plot(self.canvas, row=r, col=col + 1) for r in range(self.ROWS)]
             # one colour scale per row, its bar beside the last column
             maps = [self.heatmap(p, cell_text=False, colorbar=col == n - 1) for p in plots]
-            label = self.canvas.addLabel("", row=self.ROWS, col=col)
+            label = self.canvas.addLabel("", row=self.ROWS, col=col + 1)
             self.cols.append({"plots": plots, "maps": maps, "label": label})
+        layout = self.canvas.ci.layout
+        layout.setColumnStretchFactor(0, 0)
+        for col in range(n):
+            layout.setColumnStretchFactor(col + 1, 1)
         self._ncols = n
 
     def draw(self, frame: Frame, options: dict) -> None:
@@ -66,11 +72,10 @@ class EffectPage(Page):
                 left, bottom = plot.getAxis("left"), plot.getAxis("bottom")
                 left.setStyle(showValues=(s == 0))
                 bottom.setStyle(showValues=(r == self.ROWS - 1))
-                if s == 0:
-                    axis_label(plot, "left", row_names[r], theme, scale)
-                else:
-                    plot.setLabel("left", "")
+                plot.setLabel("left", "")
             zero = deviation[s] < ZERO
+            for label, name in zip(self.row_labels, row_names):
+                label.setText(name, color=theme.foreground, size=css_size(scale, 0))
             color = theme.series[2] if zero else theme.series[5]
             verdict = tr("order invisible") if zero else tr("order matters")
             col["label"].setText(f"{fmt(float(deviation[s]))}<br>{verdict}", color=color,

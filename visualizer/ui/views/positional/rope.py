@@ -10,7 +10,7 @@ from visualizer.core.frame import Frame
 from visualizer.ui.i18n import language, tr
 from visualizer.ui.views.page import Page
 from visualizer.ui.views.positional.common import ON_MATRIX, Items, arrow_head, axis_label, pen, text_item
-from visualizer.ui.widgets.plots import add_plot, fmt, number_ticks, set_title
+from visualizer.ui.widgets.plots import Reflow, add_plot, fmt, number_ticks, set_title
 
 
 class RopePage(Page):
@@ -30,6 +30,10 @@ class RopePage(Page):
         for col, stretch in ((0, 2), (1, 3)):   # the plane is square: give the matrices the width
             grid.setColumnPreferredWidth(col, 10)
             grid.setColumnStretchFactor(col, stretch)
+        self.reflow = Reflow(c, {self.plane: (0, 0), self.angle_plot: (0, 1), self.decay_plot: (1, 0),
+                                 self.score_plot: (1, 1)},
+                             [self.plane, self.angle_plot, self.decay_plot, self.score_plot], scale,
+                             column_stretch={0: 2, 1: 3}, line_stretch=[2, 3, 3, 2])
         self.static_items = Items()
         self.moving_items = Items()
         self._static_key = None
@@ -119,10 +123,26 @@ class RopePage(Page):
             if low[3] - low[4] / 2 < y0:
                 shift = y0 - (low[3] - low[4] / 2)
                 low[3], high[3] = low[3] + shift, high[3] + shift
+        x0, x1 = _x0, _x1
         for item, side, x, y, h in placed:
             y = min(max(y, y0 + h / 2), y1 - h / 2) if y1 - y0 > h else (y0 + y1) / 2
+            w = (_text_width(item) + 2) * px
+            if side > 0 and x + w > x1:           # a narrow plane (one row of plots): keep it inside,
+                x = max(x0, x1 - w)                # over the arrow if need be, never cut
+            elif side < 0 and x - w < x0:
+                x = min(x1, x0 + w)
             item.setAnchor((0, 0.5) if side > 0 else (1, 0.5))
             item.setPos(x, y)
+        if len(placed) == 2:                      # kept inside, the two may now meet: one above the other
+            (a, *_), (b, *_) = placed
+            ra, rb = a.mapRectToView(a.boundingRect()), b.mapRectToView(b.boundingRect())
+            if ra.intersects(rb):
+                low, high = sorted((a, b), key=lambda item: item.pos().y())
+                h = (_text_height(low) + _text_height(high)) / 2 * py + 2 * py
+                mid = (low.pos().y() + high.pos().y()) / 2
+                lo_y = min(max(mid - h / 2, y0 + h / 2), y1 - 1.5 * h)
+                low.setPos(low.pos().x(), lo_y)
+                high.setPos(high.pos().x(), lo_y + h)
 
     def _draw_moving(self, frame: Frame, pair: int) -> None:
         theme, scale = self.theme, self.scale
@@ -174,6 +194,11 @@ class RopePage(Page):
             s=self.strong(fmt(float(info.get("score", np.nan)))), o=offset, pairs=P * P,
             dev=self.strong(fmt(dev)), scale=fmt(float(info.get("score_scale", np.nan))))
         self.set_texts(title, subtitle, facts)
+
+
+def _text_width(item) -> float:
+    text = item.textItem
+    return text.boundingRect().width() - 2 * text.document().documentMargin()
 
 
 def _text_height(item) -> float:

@@ -15,7 +15,7 @@ from visualizer.ui.views.page import Page
 from visualizer.ui.views.positional.common import (ON_MATRIX, Items, arrow_head, axis_label, pen, robust_levels,
                                                     text_item)
 from visualizer.ui.widgets.colors import colormap
-from visualizer.ui.widgets.plots import add_plot, fmt, font, number_ticks, set_title
+from visualizer.ui.widgets.plots import Reflow, add_plot, fmt, font, number_ticks, set_title
 
 
 def shown_dims(options: dict, dim: int) -> tuple[list[int], list[int]]:
@@ -25,6 +25,11 @@ def shown_dims(options: dict, dim: int) -> tuple[list[int], list[int]]:
     except ValueError:
         asked = []
     return [d for d in asked if d < dim], [d for d in asked if d >= dim]
+
+
+def named(name: str, what: str) -> str:
+    """A plot's title, with the table's name in front where the page shows two tables."""
+    return tr("{name}: {what}").format(name=name, what=what) if name else what
 
 
 class TablePanel:
@@ -41,15 +46,17 @@ class TablePanel:
         self.curve_plot = add_plot(c, **curves)
         self.curves = page.curves(self.curve_plot)   # the legend sits under the plot, off the curves
         self.items = Items()
+        self.curve_plot.getViewBox().sigResized.connect(self._fit_line_label)
 
     def draw(self, name: str, table: np.ndarray, dot: np.ndarray, cosine: np.ndarray, options: dict,
-             train_length: int | None, *, robust: bool = False) -> None:
+             train_length: int | None, *, robust: bool = False, short: bool = False) -> None:
+        """short: titles of a few words (the plots side by side in one narrow row)."""
         theme, scale = self.page.theme, self.page.scale
         self.items.clear()
         P, D = table.shape
         levels = robust_levels(table) if robust else None
-        self.enc.set_matrix(table, title=tr("{name}: table ({P} × {D})").format(
-            name=name, P=P, D=D), levels=levels)
+        self.enc.set_matrix(table, title=(name or tr("table")) if short else
+                            named(name, tr("table ({P} × {D})").format(P=P, D=D)), levels=levels)
         number_ticks(self.enc_plot, "left", P)
         number_ticks(self.enc_plot, "bottom", D)
         axis_label(self.enc_plot, "left", tr("position p"), theme, scale)
@@ -58,8 +65,8 @@ class TablePanel:
         measure = options.get("similarity", "cosine")
         sim = cosine if measure == "cosine" else dot
         sim_levels = (-1.0, 1.0) if measure == "cosine" else None
-        title = (tr("{name}: cos(PEᵢ, PEⱼ)") if measure == "cosine"
-                 else tr("{name}: PEᵢ·PEⱼ")).format(name=name)
+        title = "cos(PEᵢ, PEⱼ)" if measure == "cosine" else tr("PEᵢ·PEⱼ")
+        title = title if short else named(name, title)
         self.sim.set_matrix(sim, title=title, levels=sim_levels)
         number_ticks(self.sim_plot, "left", P)
         number_ticks(self.sim_plot, "bottom", P)
@@ -72,9 +79,10 @@ class TablePanel:
             self.items.add(self.sim_plot, pg.InfiniteLine(train_length, angle=0, pen=edge))
             self.items.add(self.sim_plot, pg.InfiniteLine(train_length, angle=90, pen=edge))
 
-        self.draw_curves(name, table, options, train_length)
+        self.draw_curves(name, table, options, train_length, short)
 
-    def draw_curves(self, name: str, table: np.ndarray, options: dict, train_length: int | None) -> None:
+    def draw_curves(self, name: str, table: np.ndarray, options: dict, train_length: int | None,
+                    short: bool = False) -> None:
         theme, scale = self.page.theme, self.page.scale
         P, D = table.shape
         dims, beyond = shown_dims(options, D)
@@ -87,7 +95,7 @@ class TablePanel:
             span = (hi - lo) or 1.0
             # head room above the curves for the extrapolation label
             self.curve_plot.setYRange(lo - 0.05 * span, hi + (0.25 if train_length else 0.05) * span, padding=0)
-        title = tr("{name}: chosen dims").format(name=name)
+        title = tr("chosen dims") if short else named(name, tr("chosen dims"))
         if beyond:
             title += " " + tr("(dims from {D} on do not exist)").format(D=D)
         set_title(self.curve_plot, title, theme, scale)
@@ -110,6 +118,28 @@ class TablePanel:
             line.setZValue(30)          # the line and its label over the curves, never under them
             line.label.setZValue(31)
             self.items.add(self.curve_plot, line)
+            self._line = line
+            self._fit_line_label()
+
+    def _fit_line_label(self, *_args) -> None:
+        """The "extrapolation →" words right of their line where they fit, else left of it, else
+        not at all (a narrow plot: the shading and the facts still say it)."""
+        line = getattr(self, "_line", None)
+        if line is None or line.scene() is None:
+            return
+        vb = self.curve_plot.getViewBox()
+        px = vb.viewPixelSize()[0]
+        if not px:
+            return
+        (x0, x1), _ = vb.viewRange()
+        text = line.label.textItem
+        w = (text.boundingRect().width() - 2 * text.document().documentMargin() + 4) * px
+        at = line.value()
+        fits = {"right": at + w <= x1, "left": at - w >= x0}
+        if fits["right"] or fits["left"]:
+            line.label.anchors = [(0, 0), (0, 0)] if fits["right"] else [(1, 0), (1, 0)]
+            line.label.updatePosition()
+        line.label.setVisible(fits["right"] or fits["left"])
 
 
 class SinusoidalPage(Page):
@@ -123,6 +153,11 @@ class SinusoidalPage(Page):
             grid.setColumnStretchFactor(col, stretch)
         self.canvas.ci.layout.setRowStretchFactor(0, 4)
         self.canvas.ci.layout.setRowStretchFactor(1, 5)
+        p = self.panel   # a short canvas puts the four side by side
+        self.reflow = Reflow(self.canvas, {p.enc_plot: (0, 0), p.sim_plot: (0, 1), p.curve_plot: (1, 0),
+                                           self.circle_plot: (1, 1)},
+                             [p.enc_plot, p.sim_plot, p.curve_plot, self.circle_plot], scale,
+                             column_stretch={0: 3, 1: 2}, row_stretch={0: 4, 1: 5}, line_stretch=[3, 2, 2, 2])
         self.circle_plot.setAspectLocked(True)
         self.circle_plot.setMouseEnabled(x=False, y=False)
         self.items = Items()
@@ -152,7 +187,7 @@ class SinusoidalPage(Page):
         P, D = table.shape
         L = int(options.get("train_length", 0))
         train = L if 0 < L < P else None
-        self.panel.draw(tr("sinusoidal"), table, frame["similarity"], frame["cosine"], options, train)
+        self.panel.draw("", table, frame["similarity"], frame["cosine"], options, train)   # the page's title names it
         pair, shift = self._pair_shift(options, P, D)
         rot = self._draw_circle(frame, pair, shift, train)
         omega = float(frame["frequencies"][pair])
@@ -245,6 +280,13 @@ class LearnedPage(Page):
         super().__init__(theme, scale, parent)
         self.learned = TablePanel(self, *(dict(row=0, col=c) for c in range(3)))
         self.sinusoidal = TablePanel(self, *(dict(row=1, col=c) for c in range(3)))
+        plots = [(panel.enc_plot, panel.sim_plot, panel.curve_plot) for panel in (self.learned, self.sinusoidal)]
+        # a short canvas: one row of the two tables and their similarities, titled in a few words
+        # (the first of each two names its table); the curves come back with the room
+        self.reflow = Reflow(self.canvas, {plot: (r, c) for r, row in enumerate(plots) for c, plot in enumerate(row)},
+                             [plot for row in plots for plot in row[:2]], scale, line_stretch=[3, 2, 3, 2])
+        self.reflow.arranged.connect(lambda _line: self._shown is not None and self.draw(*self._shown))
+        self._shown = None
         # both curve plots show the same dimensions in the same colours: one legend, under the
         # bottom one (two stacked legends left the curves no height at presentation zoom)
         self.learned.curves.legend.setVisible(False)
@@ -254,9 +296,12 @@ class LearnedPage(Page):
         table, sin = frame["encoding"], frame["sinusoidal_encoding"]
         P, D = table.shape
         model = frame.info.get("model", "all-MiniLM-L6-v2")
-        self.learned.draw(tr("learned"), table, frame["similarity"], frame["cosine"], options, None, robust=True)
+        self._shown = (frame, options)
+        short = self.reflow.in_line
+        self.learned.draw(tr("learned"), table, frame["similarity"], frame["cosine"], options, None, robust=True,
+                          short=short)
         self.sinusoidal.draw(tr("sinusoidal"), sin, frame["sinusoidal_similarity"], frame["sinusoidal_cosine"],
-                             options, None)
+                             options, None, short=short)
         near_l = _neighbour_cosine(frame["cosine"])
         near_s = _neighbour_cosine(frame["sinusoidal_cosine"])
         norms = np.linalg.norm(table, axis=1)
