@@ -21,6 +21,17 @@ def icon(name: str) -> QIcon:
     return QIcon(str(resources_dir() / "icons" / f"{name}.svg"))
 
 
+class SeedBox(QSpinBox):
+    """A seed field as wide as seven digits, not as its largest value (2³¹ − 1: ten digits, which
+    pushed Device off a 1280 px toolbar at presentation zoom); longer seeds scroll in it."""
+
+    def sizeHint(self):  # noqa: N802 - Qt's name
+        hint = super().sizeHint()
+        fm = self.fontMetrics()
+        hint.setWidth(hint.width() - max(0, fm.horizontalAdvance("0" * 10) - fm.horizontalAdvance("0" * 7)))
+        return hint
+
+
 class ControlStrip(QToolBar):
     def __init__(self, window):
         super().__init__(window)
@@ -38,10 +49,13 @@ class ControlStrip(QToolBar):
         for action in self.actions_run():
             self.addAction(action)
         self.seed_label, self.speed_label, self.device_label = QLabel(), QLabel(), QLabel()
-        self.seed_box = QSpinBox()
+        self.seed_box = SeedBox()
         self.seed_box.setRange(0, 2**31 - 1)
         self.seed_box.valueChanged.connect(window.set_seed)
         self.speed_box = QComboBox()
+        # as wide as "100 steps/s", not as "2 steps/s (slow motion)" (its list shows that whole)
+        self.speed_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.speed_box.setMinimumContentsLength(12)
         self._paced: tuple[int, int] | None = None   # a lesson's pace: (its index, the one to put back)
         self.speed_box.currentIndexChanged.connect(window.speed_changed)
         self.device_box = QComboBox()
