@@ -19,9 +19,15 @@ from visualizer.ui.panes import READABLE_VIEW_WIDTH, REFIT_MS
 def settle(window, rounds: int = 3) -> None:
     for _ in range(rounds):
         QApplication.processEvents()
-    QTest.qWait(REFIT_MS + 30)   # the panes fit again once their layouts know new fonts
-    window.grab()          # layouts settle on a paint
-    QApplication.processEvents()
+    # the panes fit again once their layouts know new fonts (a timer, restarted by each layout
+    # pass): wait until it has run and not been started again, however slow the machine
+    refit = window.presentation.panes._refit
+    for _ in range(100):
+        QTest.qWait(REFIT_MS + 10)
+        window.grab()          # layouts settle on a paint
+        QApplication.processEvents()
+        if not refit.isActive():
+            break
 
 
 def panes(window):
