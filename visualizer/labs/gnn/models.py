@@ -54,7 +54,9 @@ class GNN(nn.Module):
             last = k == layers - 1
             out = n_classes if last else hidden
             if model == "gcn":
-                conv = GCNConv(size, out)
+                # the graph never changes under a model (a new graph builds a new one): the layer keeps
+                # its D̂^−½ Â D̂^−½ between calls instead of adding self-loops and degrees every forward
+                conv = GCNConv(size, out, cached=True)
                 size = out
             elif model == "gat":
                 conv = GATConv(size, out, heads=self.heads, concat=not last)
