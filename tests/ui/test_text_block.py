@@ -69,3 +69,16 @@ def test_a_text_block_draws_in_its_style_sheet_colour(qtbot, qapp):
     red = (pixels[..., 2] > 200) & (pixels[..., 1] < 60) & (pixels[..., 0] < 60)
     assert red.sum() > 100
     assert page.title.wordWrap() and page.title.textFormat() != Qt.TextFormat.RichText
+
+
+def test_a_larger_font_takes_more_height(qtbot, qapp):
+    page = Page(LIGHT, 1.0)
+    qtbot.addWidget(page)
+    page.resize(700, 400)
+    page.show()
+    page.set_texts("Title", "", "loss 0.693 · train accuracy 50 % · test accuracy 47 % on 32 other nodes")
+    settle(qapp)
+    small = page.facts.height()
+    page.restyle(LIGHT, 2.0)
+    settle(qapp)
+    assert page.facts.height() == page.facts.heightForWidth(page.facts.width()) > 1.5 * small

@@ -28,6 +28,7 @@ class TextBlock(QLabel):
         self._doc.setDocumentMargin(0)
         self._heights: dict[int, int] = {}      # width -> height, for the current text and font
         self._one_line = False
+        self._doc.setDefaultFont(self.font())
         super().setWordWrap(True)
         policy = self.sizePolicy()
         policy.setHeightForWidth(True)
@@ -71,9 +72,10 @@ class TextBlock(QLabel):
         return self._one_line and self.fontMetrics().horizontalAdvance(self._text) > self.width()
 
     # ---- measuring ------------------------------------------------------------------------------
-    def _reset(self) -> None:
+    def _reset(self, font: bool = False) -> None:
         self._heights.clear()
-        self._doc.setDefaultFont(self.font())
+        if font:                              # (setDefaultFont costs more than setting the text)
+            self._doc.setDefaultFont(self.font())
         if self._rich:
             self._doc.setHtml(self._text)
         else:
@@ -134,7 +136,7 @@ class TextBlock(QLabel):
     def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange:
-            self._reset()
+            self._reset(font=True)
             self.updateGeometry()
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
             self.update()
