@@ -86,6 +86,7 @@ class GNNPage(Page):
         # one scatter per colour (a uniform style: pyqtgraph's fast path, where per-point brushes and
         # pens cost ~0.1 ms a point every frame), the labelled nodes' rings and the selected node on top
         self.emb_groups: list[pg.ScatterPlotItem] = []
+        self._emb_styles: dict = {}     # pens and brushes, kept while the theme is
         self.emb_rings = pg.ScatterPlotItem(pxMode=True)
         self.emb_selected = pg.ScatterPlotItem(pxMode=True)
         self.emb_rings.setZValue(5)
@@ -318,24 +319,36 @@ class GNNPage(Page):
         index = np.asarray(colors.index)[rows]
         n = len(rows)
         size = 10 if n <= 500 else 5 if n <= 5000 else 3
-        edge = cosmetic(qcolor(self.theme.background), 0.6)
+        # the same pen and brush objects from frame to frame: pyqtgraph keys its symbol pixmaps by
+        # them, and new ones re-rendered every symbol on every frame
+        styles = self._emb_styles
+        if styles.get("key") != (self.theme.name, self.theme.background, self.theme.foreground, self.theme.accent):
+            styles.clear()
+            styles["key"] = (self.theme.name, self.theme.background, self.theme.foreground, self.theme.accent)
+            styles["edge"] = cosmetic(qcolor(self.theme.background), 0.6)
+            styles["ring"] = cosmetic(qcolor(self.theme.foreground), 2.0)
+            styles["selected"] = cosmetic(qcolor(self.theme.accent), 3.0)
+        edge = styles["edge"]
         order = np.argsort(index, kind="stable")                 # the rows of each colour, in row order
         bounds = np.searchsorted(index[order], np.arange(len(colors.palette) + 1))
         for c, colour in enumerate(colors.palette):
             item = self._emb_group(c)
             members = order[bounds[c]:bounds[c + 1]]
             item.rows = members
-            item.setData(pos=emb[members], size=size, brush=QBrush(qcolor(colour)), pen=edge)
+            brush = styles.get(colour)
+            if brush is None:
+                brush = styles[colour] = QBrush(qcolor(colour))
+            item.setData(pos=emb[members], size=size, brush=brush, pen=edge)
             item.setVisible(len(members) > 0)
         for item in self.emb_groups[len(colors.palette):]:
             item.rows = None
             item.setData([], [])
             item.setVisible(False)
         train = np.asarray(frame["train_mask"], dtype=bool)[rows]
-        self.emb_rings.setData(pos=emb[train], size=size, brush=None, pen=cosmetic(qcolor(self.theme.foreground), 2.0))
+        self.emb_rings.setData(pos=emb[train], size=size, brush=None, pen=styles["ring"])
         node = int(frame["node"])
         at = np.flatnonzero(rows == node)
-        self.emb_selected.setData(pos=emb[at], size=size + 10, brush=None, pen=cosmetic(qcolor(self.theme.accent), 3.0))
+        self.emb_selected.setData(pos=emb[at], size=size + 10, brush=None, pen=styles["selected"])
         if len(emb):
             if self._once("emb_layer", (k, self.graph._graph_key, len(rows))):
                 self.emb_x.reset()
