@@ -1,6 +1,6 @@
 """Training steps/s inside the running app (view drawing live) ÷ the same lab's bare loop.
 
-    python bench/throughput.py [EXPLAINER --option value ...] [--seconds S]
+    python bench/throughput.py [EXPLAINER --option value ...] [--seconds S] [--ui-budget SHARE]
 
 Default: the attention explainer's live training (tiny transformer on digit reversal).
 Bare and in-app runs alternate (ROUNDS each); the ratio and frame rate are the rounds' medians.
@@ -19,9 +19,17 @@ def main() -> None:
     import statistics
     import time
 
-    explainer, values, seconds = parse_options(sys.argv[1:])
+    argv = sys.argv[1:]
+    budget = None
+    if "--ui-budget" in argv:          # the share of the window's time drawing may take (the runner's 0.2)
+        i = argv.index("--ui-budget")
+        budget = float(argv[i + 1])
+        del argv[i:i + 2]
+    explainer, values, seconds = parse_options(argv)
     app, window = open_window(explainer, values)
     runner = window.runner
+    if budget is not None:
+        runner.set_ui_budget(budget)
     rounds = []
     for _ in range(ROUNDS):
         bare = bare_steps_per_second(explainer, values, seconds, threads=1)   # the window's lab paused
@@ -39,7 +47,7 @@ def main() -> None:
                        "ratio": round(in_app / bare, 3), "view_fps": round(fps, 1)})
     window.close()
     print(json.dumps({
-        "bench": "throughput", "explainer": explainer, "options": values, "seconds": seconds,
+        "bench": "throughput", "explainer": explainer, "options": values, "seconds": seconds, "ui_budget": budget,
         "ratio": statistics.median(r["ratio"] for r in rounds),
         "view_fps": statistics.median(r["view_fps"] for r in rounds),
         "rounds": rounds,
