@@ -82,3 +82,22 @@ def test_a_larger_font_takes_more_height(qtbot, qapp):
     page.restyle(LIGHT, 2.0)
     settle(qapp)
     assert page.facts.height() == page.facts.heightForWidth(page.facts.width()) > 1.5 * small
+
+
+def test_a_short_figure_writes_its_subtitle_on_one_line_whole_in_the_tooltip(qtbot, qapp):
+    page = Page(LIGHT, 1.0)
+    qtbot.addWidget(page)
+    long = " · ".join(["64 positions × 128 dimensions, base 10000"] * 5)
+    page.set_texts("Title", long, "facts")
+    page.resize(700, 900)                  # tall: the subtitle wraps
+    page.show()
+    settle(qapp)
+    line = page.subtitle.fontMetrics().height()
+    assert page.subtitle.height() > 1.5 * line
+    page.resize(700, 400)                  # short (presentation zoom in a small window): one line
+    settle(qapp)
+    page.subtitle.grab()
+    assert page.subtitle.height() <= line + 1 and page.subtitle.toolTip() == long
+    page.resize(700, 900)
+    settle(qapp)
+    assert page.subtitle.height() > 1.5 * line

@@ -68,9 +68,6 @@ class TextBlock(QLabel):
             self.updateGeometry()
             self.update()
 
-    def is_cut(self) -> bool:
-        return self._one_line and self.fontMetrics().horizontalAdvance(self._text) > self.width()
-
     # ---- measuring ------------------------------------------------------------------------------
     def _reset(self, font: bool = False) -> None:
         self._heights.clear()
