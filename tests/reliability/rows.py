@@ -9,7 +9,6 @@ Keep rows fast: tiny models (GAN --width 8 --depth 1 --batch 8, LSTM --task addi
 .npz outputs where no figure is needed, no --steps unless the row is about training.
 """
 
-import pytest
 
 NPZ = ["--out", "{out}/f.npz"]
 PNG = ["--out", "{out}/f.png"]
@@ -154,9 +153,7 @@ ROWS = [
     ("lstm-weights-missing", [*LSTM, "--weights", "{out}/nosuch.pt", *NPZ], 2, "--weights: the file"),
     ("lstm-weights-suffix", [*LSTM, "--weights", "@weights.txt", *NPZ], 2, "expected a .safetensors or .pt"),
     ("lstm-weights-compare", [*LSTM, "--weights", "@text.pt", "--compare", *NPZ], 2, "--compare"),
-    pytest.param("lstm-weights-text-pt", [*LSTM, "--weights", "@text.pt", *NPZ], 2, "--weights",
-                 marks=pytest.mark.xfail(strict=True, reason="labs/lstm/model.py lets torch.load's KeyError "
-                                                             "through for a text file: exit 1 '101 (KeyError)'")),
+    ("lstm-weights-text-pt", [*LSTM, "--weights", "@text.pt", *NPZ], 2, "--weights"),
     ("lstm-weights-text-safetensors", [*LSTM, "--weights", "@text.safetensors", *NPZ], 2, "--weights"),
     ("lstm-weights-pickle", [*LSTM, "--weights", "@evil.pt", *NPZ], 2, "--weights"),
     ("lstm-page", [*LSTM, "--page", "nope", *NPZ], 2, "--page: must be one of"),

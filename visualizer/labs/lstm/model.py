@@ -64,8 +64,10 @@ def read_tensors(value: str) -> dict[str, torch.Tensor]:
             raise ConfigError("weights", f"'{path.name}' holds more than tensors (Python objects that would "
                                          f"have to be unpickled, which is refused for safety: {first[:200]}); "
                                          "save model.state_dict() or use safetensors") from None
-        except (RuntimeError, OSError, EOFError, ValueError) as exc:
-            raise ConfigError("weights", f"'{path.name}' is not a readable PyTorch file ({str(exc)[:200]})") from None
+        except (RuntimeError, OSError, EOFError, ValueError, KeyError, IndexError) as exc:
+            # (a text file read by the legacy unpickler fails on its first byte as an opcode: KeyError)
+            raise ConfigError("weights", f"'{path.name}' is not a readable PyTorch file "
+                                         f"({type(exc).__name__}: {str(exc)[:200]})") from None
         if isinstance(obj, dict) and isinstance(obj.get("state_dict"), dict):
             obj = obj["state_dict"]
         if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
