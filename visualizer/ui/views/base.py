@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from visualizer.core.errors import ConfigError
@@ -112,6 +112,11 @@ class PagedView(View):
     PAGES: ClassVar[dict] = {}
     WAITING: ClassVar[str] = "Loading…"   # shown before the first frame
     HINTS: ClassVar[bool] = False         # a status line under the figure for the pages' hints
+    # the view's own stepper (a time step, a message-passing phase): the page method that takes
+    # ±1, walked by [ ] (or , .) while the view has the focus; Space and the arrows stay the lesson's
+    PAGE_STEP: ClassVar[str] = ""
+    BACK_KEYS: ClassVar[tuple] = (Qt.Key.Key_BracketLeft, Qt.Key.Key_Comma)
+    FORWARD_KEYS: ClassVar[tuple] = (Qt.Key.Key_BracketRight, Qt.Key.Key_Period)
 
     def __init__(self, theme: Theme, font_scale: float = 1.0, parent: QWidget | None = None):
         super().__init__(theme, font_scale, parent)
@@ -155,6 +160,17 @@ class PagedView(View):
 
     def page_created(self, kind: str, page) -> None:
         """Hook: wire a new page's own signals."""
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        page = self.current_page()
+        key = event.key()
+        step = getattr(page, self.PAGE_STEP, None) if self.PAGE_STEP and page is not None else None
+        plain = event.modifiers() in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
+        if step is not None and plain and key in self.BACK_KEYS + self.FORWARD_KEYS:
+            step(-1 if key in self.BACK_KEYS else 1)
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def current_page(self):
         current = self.stack.currentWidget()

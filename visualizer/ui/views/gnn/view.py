@@ -18,15 +18,13 @@ from visualizer.ui.views.base import PagedView
 from visualizer.ui.views.gnn.page import GNNPage
 from visualizer.ui.views.gnn.words import loading_words
 
-BACK_KEYS = (Qt.Key.Key_BracketLeft, Qt.Key.Key_Comma)
-FORWARD_KEYS = (Qt.Key.Key_BracketRight, Qt.Key.Key_Period)
-
 
 class GNNView(PagedView):
     OPTIONS = OPTIONS
     PAGES = {"gnn": GNNPage}
     WAITING = "Loading the graph and building the GNN…"
     HINTS = True
+    PAGE_STEP = "step"      # [ ] (or , .) step the page's own stepper
 
     LOADING_POLL_MS = 250
 
@@ -70,13 +68,3 @@ class GNNView(PagedView):
     def retranslate(self) -> None:
         self.loading_text = ""
         super().retranslate()
-
-    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        page = self.current_page()
-        key = event.key()
-        if page is not None and event.modifiers() in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier) \
-                and key in BACK_KEYS + FORWARD_KEYS:
-            page.step(-1 if key in BACK_KEYS else 1)
-            event.accept()
-            return
-        super().keyPressEvent(event)

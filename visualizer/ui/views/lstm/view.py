@@ -15,29 +15,18 @@ from visualizer.labs.lstm.config import OPTIONS
 from visualizer.ui.views.base import PagedView
 from visualizer.ui.views.lstm.page import LSTMPage
 
-BACK_KEYS = (Qt.Key.Key_BracketLeft, Qt.Key.Key_Comma)
-FORWARD_KEYS = (Qt.Key.Key_BracketRight, Qt.Key.Key_Period)
-
 
 class LSTMView(PagedView):
     OPTIONS = OPTIONS
     PAGES = {"lstm": LSTMPage, "compare": LSTMPage}
     WAITING = "Building the recurrent network…"
     HINTS = True
+    PAGE_STEP = "step_t"      # [ ] (or , .) step the page's own stepper
 
     def __init__(self, theme, font_scale: float = 1.0, parent=None):
         super().__init__(theme, font_scale, parent)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
-    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        page = self.current_page()
-        key = event.key()
-        if page is not None and event.modifiers() in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier) \
-                and key in BACK_KEYS + FORWARD_KEYS:
-            page.step_t(-1 if key in BACK_KEYS else 1)
-            event.accept()
-            return
-        super().keyPressEvent(event)
 
     def hideEvent(self, event) -> None:  # noqa: N802 - Qt's name
         for page in self.unique_pages():
