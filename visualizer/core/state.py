@@ -193,6 +193,13 @@ def module_state(module) -> dict:
     return {k: v.detach().cpu().clone() for k, v in module.state_dict().items()}
 
 
+def _first_mismatch(expected, saved) -> tuple:
+    """(the first name expected but not saved, the first saved but not expected); None where none."""
+    missing = next((k for k in expected if k not in saved), None)
+    extra = next((k for k in saved if k not in expected), None)
+    return missing, extra
+
+
 def check_module(module, state, where: str) -> None:
     """StateError unless `state` holds exactly the module's tensors with the module's shapes."""
     import torch
@@ -200,12 +207,11 @@ def check_module(module, state, where: str) -> None:
     if not isinstance(state, dict):
         raise StateError(f"{where} holds no weights")
     own = module.state_dict()
-    missing = [k for k in own if k not in state]
-    if missing:
-        raise StateError(f"{where}: the weights '{missing[0]}' are missing")
-    extra = [k for k in state if k not in own]
-    if extra:
-        raise StateError(f"{where}: the saved weights '{extra[0]}' do not belong to the lab built from the saved options")
+    missing, extra = _first_mismatch(own, state)
+    if missing is not None:
+        raise StateError(f"{where}: the weights '{missing}' are missing")
+    if extra is not None:
+        raise StateError(f"{where}: the saved weights '{extra}' do not belong to the lab built from the saved options")
     for name, mine in own.items():
         theirs = state[name]
         if not isinstance(theirs, torch.Tensor):
@@ -311,12 +317,11 @@ def capture_parts(parts: dict) -> dict:
 def check_parts(parts: dict, state, where: str = "parts") -> None:
     if not isinstance(state, dict):
         raise StateError(f"{where} is missing")
-    missing = [n for n in parts if n not in state]
-    if missing:
-        raise StateError(f"{where}: the saved state has no '{missing[0]}'")
-    extra = [n for n in state if n not in parts]
-    if extra:
-        raise StateError(f"{where}: the saved '{extra[0]}' does not belong to the lab built from the saved options")
+    missing, extra = _first_mismatch(parts, state)
+    if missing is not None:
+        raise StateError(f"{where}: the saved state has no '{missing}'")
+    if extra is not None:
+        raise StateError(f"{where}: the saved '{extra}' does not belong to the lab built from the saved options")
     for name, part in parts.items():
         kind, here = _kind(part), f"{where}/{name}"
         if kind == "module":
