@@ -45,6 +45,7 @@ class TextBlock(QLabel):
             return
         self._text = text
         self._reset()
+        self._fit_tooltip()
         if self.heightForWidth(self.width()) != self.height() or not self.isVisible():
             self.updateGeometry()
         self.update()
@@ -65,6 +66,7 @@ class TextBlock(QLabel):
         if on != self._one_line:
             self._one_line = on
             self._heights.clear()
+            self._fit_tooltip()
             self.updateGeometry()
             self.update()
 
@@ -107,15 +109,24 @@ class TextBlock(QLabel):
         return QSize(0, self.heightForWidth(max(1, self.width())) if self._text else 0)
 
     # ---- drawing --------------------------------------------------------------------------------
+    def _cut_line(self) -> str:
+        return self.fontMetrics().elidedText(self._text.replace("\n", " "), Qt.TextElideMode.ElideRight, self.width())
+
+    def _fit_tooltip(self) -> None:
+        """The whole text in the tooltip while one line cuts it."""
+        cut = self._one_line and self._text and self._cut_line() != self._text
+        tip = self._text if cut else ""
+        if self.toolTip() != tip:
+            self.setToolTip(tip)
+
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
         if not self._text:
             return
         painter = QPainter(self)
         if self._one_line:
-            cut = self.fontMetrics().elidedText(self._text.replace("\n", " "), Qt.TextElideMode.ElideRight, self.width())
+            cut = self._cut_line()
             painter.setPen(self.palette().color(self.foregroundRole()))
             painter.drawText(self.rect(), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), cut)
-            self.setToolTip(self._text if cut != self._text else "")
             painter.end()
             return
         context = QAbstractTextDocumentLayout.PaintContext()
@@ -125,6 +136,7 @@ class TextBlock(QLabel):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
+        self._fit_tooltip()
         if event.size().width() != event.oldSize().width():
             # the layout keeps the heights it asked for at a few widths; one of them may be from
             # a text that changed since (setText did not ask): let it ask again at this width
@@ -134,6 +146,7 @@ class TextBlock(QLabel):
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange:
             self._reset(font=True)
+            self._fit_tooltip()
             self.updateGeometry()
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
             self.update()
