@@ -26,7 +26,7 @@ def gone(pid: int) -> bool:
     """True once `pid` has exited (a zombie nobody reaps counts as gone)."""
     try:
         state = Path(f"/proc/{pid}/status").read_text()
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):   # reaped between the open and the read
         return True
     return "\nState:\tZ" in state or "\nState:\tX" in state
 
