@@ -181,6 +181,7 @@ class PagedView(View):
         if self.stack.currentWidget() is not page:
             self.stack.setCurrentWidget(page)
         page.draw(frame, self.view_options)
+        page.settle()
 
     def figure_widget(self) -> QWidget:
         page = self.current_page()

@@ -113,6 +113,14 @@ class Page(QWidget):
     def draw(self, frame: Frame, options: dict) -> None:
         raise NotImplementedError
 
+    def settle(self) -> None:
+        """Run pyqtgraph's deferred work (view ranges to matrices, auto range) now, after a draw:
+        left to the paint, it moves items once Qt has fixed the paint's region, and every frame is
+        painted twice."""
+        for view in self.findChildren(pg.GraphicsView):
+            if view.scene() is not None:
+                view.scene().prepareForPaint()
+
     def data_frame(self, frame: Frame, options: dict) -> Frame:
         """The arrays this page's figure is drawn from: the frame itself, unless the page derives
         more (then a copy with those added and the view options in its info)."""
