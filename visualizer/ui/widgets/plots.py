@@ -1064,14 +1064,16 @@ class LiveCurves:
         if curve is None:
             color = self.theme.series[len(self.curves) % len(self.theme.series)]
             curve = self.plot.plot(name=None if self.legend_row is not None else (label or name),
-                                   pen=self.pen(color), skipFiniteCheck=True)
+                                   pen=self.pen(color), skipFiniteCheck=True,
+                                   antialias=line_antialias(self.theme.pen_width(self.WIDTH)))
             if self.legend_row is not None:
                 self.legend.addItem(curve, label or name)
                 self.legend_row.fit_columns()
             self.curves[name] = curve
         curve.setData(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
 
-    WIDTH = 2.0   # a curve's pen width at line_width 1 (the theme makes it thicker in high contrast)
+    WIDTH = 2.0   # a curve's pen width at line_width 1 (the theme makes it thicker in high contrast);
+                  # as wide as that, curves are not antialiased (line_antialias: 1.5 ms, not 27)
 
     def pen(self, color: str):
         return pg.mkPen(color, width=self.theme.pen_width(self.WIDTH))
@@ -1093,6 +1095,7 @@ class LiveCurves:
         self.theme = theme
         style_plot(self.plot, theme, scale)
         for i, curve in enumerate(self.curves.values()):
+            curve.opts["antialias"] = line_antialias(theme.pen_width(self.WIDTH))
             curve.setPen(self.pen(theme.series[i % len(theme.series)]))
         self.legend.setLabelTextColor(theme.foreground)
         self.legend.setLabelTextSize(_legend_size(scale))
