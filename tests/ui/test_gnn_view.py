@@ -10,10 +10,13 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 import torch
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from visualizer.core.frame import Frame
 from visualizer.labs.gnn.config import OPTIONS
@@ -178,7 +181,8 @@ def test_step_buttons_and_keys_walk_layer_and_phase_and_clamp(view, frames, qtbo
     assert frame.step == 3                              # stepping the view never trains
 
 
-def test_a_click_on_a_node_asks_the_lab_for_it(view, frames):
+def test_a_click_on_a_node_asks_the_lab_for_it(view, frames, monkeypatch):
+    monkeypatch.setitem(pg.CONFIG_OPTIONS, "mouseRateLimit", 0)    # pyqtgraph drops moves < 10 ms apart
     frame = frames["gcn"]
     view.show_frame(frame)
     page = page_of(view)
@@ -186,25 +190,27 @@ def test_a_click_on_a_node_asks_the_lab_for_it(view, frames):
     view.params_requested.connect(asked.append)
     page.hint.connect(hints.append)
     row = 5
-    item, point = page.graph.nodes.locate(row)
-
-    class Click:
-        def button(self):
-            return Qt.MouseButton.LeftButton
-
-        def accept(self):
-            pass
-
-    item.sigClicked.emit(item, [point], Click())
+    canvas = page.canvas
+    QApplication.processEvents()                         # the layout a frame posts: the plots where they stay
+    at = canvas.mapFromScene(page.graph.nodes.scene_pos(row))
+    QTest.mouseMove(canvas.viewport(), at)
+    QTest.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=at)
     assert asked[-1] == {"node": str(frame["node_names"][row])}
     n = len(asked)
     page.graph.node_clicked.emit(int(frame["node"]))     # the selected node: nothing to ask
     assert len(asked) == n
-    item.sigHovered.emit(item, [point], None)
+    QTest.mouseMove(canvas.viewport(), QPoint(2, 2))     # away, and back: the hover says what the node is
+    QTest.mouseMove(canvas.viewport(), at)
     text = view.status.text()
     names = frame.info["class_names"]
     assert str(frame["node_names"][row]) in text and f"degree {int(frame['degree'][row])}" in text
     assert names[int(frame["pred"][row])] in text and "class" in text
+    # a real click on the node's point in the embedding plot asks for it too
+    emb_row = int(np.flatnonzero(frame["emb_nodes"] == 7)[0])
+    at = canvas.mapFromScene(page.emb_dots.scene_pos(emb_row))
+    QTest.mouseMove(canvas.viewport(), at)
+    QTest.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=at)
+    assert asked[-1] == {"node": str(frame["node_names"][7])}
 
 
 def test_communities_are_said_and_the_lab_node_option_is_live(view, frames):

@@ -1,7 +1,7 @@
 """The graph panel: nodes, edges, the selected node and the receptive field it hears.
 
-Drawing stays cheap at any size: one ScatterPlotItem holds every node (brushes and pens come
-from a small cached palette, indexed per node), one line item with connect="pairs" holds the
+Drawing stays cheap at any size: one DotLayer holds every node (a style per colour × faded ×
+ringed, painted from numpy), one line item with connect="pairs" holds the
 plain edges, a few more the highlighted ones (the receptive field, the messages into the
 selected node, GAT's α in a handful of width bins). One LabelLayer paints every label (every
 node of a small graph, else the selected node and its nearest neighbours).
@@ -19,16 +19,19 @@ from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QPen
 from PySide6.QtWidgets import QGraphicsItem
 
 from visualizer.ui.i18n import tr
+from visualizer.ui.widgets.dots import DotLayer, DotStyle
 from visualizer.ui.widgets.plots import LegendRow, css_size, font, set_title, short_label
 
 LABEL_ALL_MAX = 40        # label every node up to this many nodes
 LABEL_NEAR_MAX = 12       # else the selected node and up to this many of its neighbours
+LABEL_ROOM = 2.2          # ... and only if the plot is this many label heights × √n across
 ALPHA_BINS = 6            # GAT α drawn in this many width / colour bins
 EMB_LEVELS = 64           # an embedding dimension as colour: this many colour steps
 FADED = 70                # alpha of nodes outside the receptive field
 MAX_DRAWN_EDGES = 40_000  # more edges than this are drawn as a seeded random sample (the facts say
                           # so): 500 000 lines took Qt's raster engine 1.2–1.7 s a paint, a sample
                           # of 40 000 shows the same picture in ~0.1 s
+SMOOTH_EDGES_MAX = 5_000  # more plain edges than this are drawn without antialiasing
 CACHE = QGraphicsItem.CacheMode.DeviceCoordinateCache
 
 
@@ -139,10 +142,6 @@ def capped(edge_index: np.ndarray) -> np.ndarray:
     return edge_index[:, np.sort(np.random.default_rng(0).choice(count, size=MAX_DRAWN_EDGES, replace=False))]
 
 
-def _same(a, b) -> bool:
-    return a is b or (a is not None and b is not None and a.shape == b.shape and np.array_equal(a, b))
-
-
 class LabelLayer(pg.GraphicsObject):
     """Every node label in one item, painted in scene pixels at its node's position (pyqtgraph's
     TextItem is one item per label, each re-laid out whenever anything moves). Labels beside
@@ -211,75 +210,6 @@ class LabelLayer(pg.GraphicsObject):
         p.restore()
 
 
-class NodeGroups:
-    """Every node in one scatter item per style (colour, faded or not, ringed or not): a uniform
-    style is pyqtgraph's fast path, where per-point brushes and pens cost seconds at 100 000
-    nodes. Each item knows its graph rows (`item.rows`), for clicks and hovers."""
-
-    def __init__(self, plot: pg.PlotItem, on_click, on_hover):
-        self.plot, self.on_click, self.on_hover = plot, on_click, on_hover
-        self.items: list[pg.ScatterPlotItem] = []
-        self.n = 0
-        self._drawn: list = []        # per item: what it was last given
-
-    def _item(self, g: int) -> pg.ScatterPlotItem:
-        while len(self.items) <= g:
-            item = pg.ScatterPlotItem(hoverable=True, tip=None, pxMode=True)
-            item.rows = np.zeros(0, np.int64)
-            item.setCacheMode(CACHE)
-            item.sigClicked.connect(self.on_click)
-            item.sigHovered.connect(self.on_hover)
-            self.plot.addItem(item)
-            self.items.append(item)
-            self._drawn.append(None)
-        return self.items[g]
-
-    def draw(self, pos: np.ndarray, layout, group: np.ndarray, styles: list, size: float, z: list[float]) -> None:
-        """group: per node its index into styles, a list of (brush, pen, key); layout: what
-        identifies pos (frames from the lab's process bring new arrays of the same numbers)."""
-        self.n = len(pos)
-        order = np.argsort(group, kind="stable")
-        bounds = np.searchsorted(group[order], np.arange(len(styles) + 1))
-        for g, (brush, pen, key) in enumerate(styles):
-            item = self._item(g)
-            rows = order[bounds[g]:bounds[g + 1]]
-            drawn = self._drawn[g]
-            if drawn is not None and drawn[0] == (key, size, layout) and _same(drawn[1], rows):
-                continue
-            self._drawn[g] = ((key, size, layout), rows)
-            item.rows = rows
-            item.setData(pos=pos[rows], size=size, brush=brush, pen=pen, symbol="o")
-            item.setZValue(z[g])
-            item.setVisible(len(rows) > 0)
-        for g in range(len(styles), len(self.items)):
-            if self._drawn[g] is not None:
-                self._drawn[g] = None
-                self.items[g].rows = np.zeros(0, np.int64)
-                self.items[g].setData([], [])
-                self.items[g].setVisible(False)
-
-    def positions(self) -> np.ndarray:
-        """Every node's drawn position, in row order."""
-        out = np.full((self.n, 2), np.nan)
-        for item in self.items:
-            if len(item.rows):
-                x, y = item.getData()
-                out[item.rows] = np.stack([x, y], axis=1)
-        return out
-
-    def locate(self, row: int):
-        """(item, its point) that draws graph row `row`."""
-        for item in self.items:
-            at = np.flatnonzero(item.rows == row)
-            if len(at):
-                return item, item.points()[int(at[0])]
-        raise KeyError(row)
-
-    def set_tooltip(self, text: str) -> None:
-        for item in self.items:
-            item.setToolTip(text)
-
-
 class GraphPlot(QObject):
     node_clicked = Signal(int)     # the row of the clicked node
     node_hovered = Signal(int)     # the row under the mouse, −1 when it leaves
@@ -300,7 +230,11 @@ class GraphPlot(QObject):
         self.labels = LabelLayer()
         for item in (self.edges, self.field_edges, *self.alpha_edges, self.message_edges):
             plot.addItem(item)
-        self.nodes = NodeGroups(plot, self._clicked, self._hovered)
+        self.nodes = DotLayer()                  # every node, in one item per frame's styles
+        self.nodes.setCacheMode(CACHE)
+        self.nodes.clicked.connect(self.node_clicked.emit)
+        self.nodes.hovered.connect(self._hovered)
+        plot.addItem(self.nodes)
         self.selected.setZValue(15)
         for item in (self.selected, self.labels):
             plot.addItem(item)
@@ -342,6 +276,8 @@ class GraphPlot(QObject):
             und = edge_index[:, edge_index[0] < edge_index[1]]
             self.und = und
             self.drawn_edges = capped(und)
+            # thousands of faint 1-px lines look the same without antialiasing, stroked ~3× faster
+            self.edges.opts["antialias"] = self.drawn_edges.shape[1] <= SMOOTH_EDGES_MAX
             self.edges.setData(*pairs(self.drawn_edges, pos))
             lo, hi = pos.min(axis=0), pos.max(axis=0)
             self.plot.getViewBox().setRange(xRange=(lo[0], hi[0]), yRange=(lo[1], hi[1]), padding=0.1)
@@ -388,18 +324,20 @@ class GraphPlot(QObject):
         P = len(palette)
         train = np.asarray(frame["train_mask"], dtype=bool)
         group = 2 * (np.asarray(colors.index, dtype=np.int64) + np.where(near, 0, P)) + train
-        if self._changed("node_styles", (tuple(palette), style, n <= 500)):
-            ring = cosmetic(qcolor(theme.foreground), 2.6 if n <= 500 else 1.6)
-            thin = cosmetic(qcolor(theme.muted, 160), 0.8)
-            self.node_styles = [(QBrush(qcolor(c, 255 if k < P else FADED)), pen, (c, k < P, ringed, style))
-                                for k, c in enumerate(list(palette) * 2) for ringed, pen in ((False, thin), (True, ring))]
-        # faded beneath the field, the labelled (ringed) on top of their colour
-        z = [1.0 + (g // 2 < P) * 2 + g % 2 for g in range(len(self.node_styles))]
-        self.nodes.draw(pos, self._graph_key, group, self.node_styles, size, z)
+        if self._changed("node_styles", (tuple(palette), style, n <= 500, size)):
+            ring = (qcolor(theme.foreground), 2.6 if n <= 500 else 1.6)
+            thin = (qcolor(theme.muted, 160), 0.8)
+            self.node_styles = [DotStyle(qcolor(c, 255 if k < P else FADED), *(ring if ringed else thin), size)
+                                for k, c in enumerate(list(palette) * 2) for ringed in (False, True)]
+            # painted in this order: faded beneath the field, the labelled (ringed) over their colour
+            self.node_order = sorted(range(len(self.node_styles)), key=lambda g: (g // 2 < P, g % 2))
+        rank = np.argsort(self.node_order)             # style g is painted as the rank[g]-th
+        self.nodes.set_dots(pos, rank[group], [self.node_styles[g] for g in self.node_order],
+                            key=self._graph_key)
         if self._changed("selected", (node, size, style)):
             self.selected.setData(pos=pos[node:node + 1], size=size + 12 * self.scale, brush=None, symbol="o",
                                   pen=cosmetic(qcolor(theme.accent), 3.5))
-        self._draw_labels(frame, options, hops, near, inside, node, colors)
+        self._draw_labels(frame, options, hops, near, inside, node, colors, room)
         self._draw_key(colors)
 
     def _draw_alpha(self, frame, options, layer: int, pos, on: bool) -> None:
@@ -450,12 +388,15 @@ class GraphPlot(QObject):
     def _labels_inside(self, names) -> bool:
         return len(names) <= LABEL_ALL_MAX and all(len(str(s)) <= 3 for s in names)
 
-    def _draw_labels(self, frame, options, hops, near, inside, node, colors: NodeColors) -> None:
+    def _draw_labels(self, frame, options, hops, near, inside, node, colors: NodeColors, room: float) -> None:
         names = frame["node_names"]
         n = len(names)
         rows: list[int] = []
         if options.get("show_labels", True):
-            if n <= LABEL_ALL_MAX:
+            beside = QFontMetricsF(font(self.scale, delta=-1.5)).height()
+            # every node, unless labels beside the nodes would pile up (presentation zoom in a
+            # small plot): then, as on a large graph, the selected node and its neighbours
+            if n <= LABEL_ALL_MAX and (inside or room <= 0 or room >= LABEL_ROOM * np.sqrt(n) * beside):
                 rows = list(range(n))
             else:
                 neighbours = np.flatnonzero(hops == 1)
@@ -516,18 +457,7 @@ class GraphPlot(QObject):
         set_title(self.plot, text, self.theme, self.scale)
 
     # ---- interaction --------------------------------------------------------------------------
-    def _clicked(self, item, points, event) -> None:
-        if len(points) and event.button() == Qt.MouseButton.LeftButton:
-            event.accept()
-            self.node_clicked.emit(int(item.rows[int(points[0].index())]))
-
-    def _hovered(self, item, points, event) -> None:
-        if len(points):
-            row, self._hover_item = int(item.rows[int(points[0].index())]), item
-        elif item is getattr(self, "_hover_item", None):     # left the node it was over
-            row, self._hover_item = -1, None
-        else:                                                # another group's node took the hover
-            return
+    def _hovered(self, row: int) -> None:
         if row != self._hover_row:
             self._hover_row = row
             self.node_hovered.emit(row)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import QLabel, QToolButton
 
 from visualizer.core.frame import Frame
@@ -28,6 +27,7 @@ from visualizer.ui.views.gnn.ranges import StickyRange, StickyTop
 from visualizer.ui.views.gnn.table import table_for
 from visualizer.ui.views.gnn.words import COLOR_WORDS, GRAPH_WORDS, MODEL_WORDS, PHASE_WORDS, steps_of
 from visualizer.ui.views.page import Page
+from visualizer.ui.widgets.dots import DotLayer, DotStyle
 from visualizer.ui.widgets.plots import add_plot, css_size, fmt, font, set_title
 
 CURVE_WORDS = {"loss": "loss", "acc_train": "train accuracy", "acc_test": "test accuracy"}
@@ -83,16 +83,11 @@ class GNNPage(Page):
         table.layout.setColumnStretchFactor(1, 1)
         self.emb_plot = self.plain(add_plot(ci, 0, 2))
         self.emb_plot.setMouseEnabled(x=False, y=False)
-        # one scatter per colour (a uniform style: pyqtgraph's fast path, where per-point brushes and
-        # pens cost ~0.1 ms a point every frame), the labelled nodes' rings and the selected node on top
-        self.emb_groups: list[pg.ScatterPlotItem] = []
-        self._emb_styles: dict = {}     # pens and brushes, kept while the theme is
-        self.emb_rings = pg.ScatterPlotItem(pxMode=True)
-        self.emb_selected = pg.ScatterPlotItem(pxMode=True)
-        self.emb_rings.setZValue(5)
-        self.emb_selected.setZValue(6)
-        self.emb_plot.addItem(self.emb_rings)
-        self.emb_plot.addItem(self.emb_selected)
+        # every point, the labelled nodes' rings and the selected node's in one item
+        self.emb_dots = DotLayer()
+        self.emb_dots.clicked.connect(self._emb_clicked)
+        self.emb_dots.hovered.connect(self._emb_hovered)
+        self.emb_plot.addItem(self.emb_dots)
         self.train = self.curves(add_plot(ci, 1, 2))
         self.smooth = self.curves(add_plot(ci, 2, 2))
         self.smooth_marker = pg.InfiniteLine(angle=90, movable=False)
@@ -169,37 +164,18 @@ class GNNPage(Page):
     def node_hovered(self, row: int) -> None:
         if self.frame is not None and 0 <= row < len(self.frame["node_names"]):
             text = self.describe_node(row)
-            self.graph.nodes.set_tooltip(text)
+            self.graph.nodes.setToolTip(text)
             self.hint.emit(text)
         else:
-            self.graph.nodes.set_tooltip("")
+            self.graph.nodes.setToolTip("")
 
-    def _emb_row(self, item, points) -> int | None:
-        """The graph row of the embedding point under the mouse."""
-        if not len(points) or self.frame is None or getattr(item, "rows", None) is None:
-            return None
-        return int(self.frame["emb_nodes"][int(item.rows[int(points[0].index())])])
+    def _emb_clicked(self, row: int) -> None:
+        if self.frame is not None:
+            self.node_clicked(int(self.frame["emb_nodes"][row]))
 
-    def _emb_clicked(self, item, points, event) -> None:
-        row = self._emb_row(item, points)
-        if row is not None:
-            event.accept()
-            self.node_clicked(row)
-
-    def _emb_hovered(self, item, points, event) -> None:
-        row = self._emb_row(item, points)
-        if row is not None:
-            self.hint.emit(self.describe_node(row))
-
-    def _emb_group(self, i: int) -> pg.ScatterPlotItem:
-        while len(self.emb_groups) <= i:
-            item = pg.ScatterPlotItem(pxMode=True, hoverable=True, tip=None)
-            item.rows = None
-            item.sigClicked.connect(self._emb_clicked)
-            item.sigHovered.connect(self._emb_hovered)
-            self.emb_plot.addItem(item)
-            self.emb_groups.append(item)
-        return self.emb_groups[i]
+    def _emb_hovered(self, row: int) -> None:
+        if self.frame is not None and row >= 0:
+            self.hint.emit(self.describe_node(int(self.frame["emb_nodes"][row])))
 
     # ---- drawing ----------------------------------------------------------------------------------
     def _once(self, what: str, key) -> bool:
@@ -319,36 +295,16 @@ class GNNPage(Page):
         index = np.asarray(colors.index)[rows]
         n = len(rows)
         size = 10 if n <= 500 else 5 if n <= 5000 else 3
-        # the same pen and brush objects from frame to frame: pyqtgraph keys its symbol pixmaps by
-        # them, and new ones re-rendered every symbol on every frame
-        styles = self._emb_styles
-        if styles.get("key") != (self.theme.name, self.theme.background, self.theme.foreground, self.theme.accent):
-            styles.clear()
-            styles["key"] = (self.theme.name, self.theme.background, self.theme.foreground, self.theme.accent)
-            styles["edge"] = cosmetic(qcolor(self.theme.background), 0.6)
-            styles["ring"] = cosmetic(qcolor(self.theme.foreground), 2.0)
-            styles["selected"] = cosmetic(qcolor(self.theme.accent), 3.0)
-        edge = styles["edge"]
-        order = np.argsort(index, kind="stable")                 # the rows of each colour, in row order
-        bounds = np.searchsorted(index[order], np.arange(len(colors.palette) + 1))
-        for c, colour in enumerate(colors.palette):
-            item = self._emb_group(c)
-            members = order[bounds[c]:bounds[c + 1]]
-            item.rows = members
-            brush = styles.get(colour)
-            if brush is None:
-                brush = styles[colour] = QBrush(qcolor(colour))
-            item.setData(pos=emb[members], size=size, brush=brush, pen=edge)
-            item.setVisible(len(members) > 0)
-        for item in self.emb_groups[len(colors.palette):]:
-            item.rows = None
-            item.setData([], [])
-            item.setVisible(False)
-        train = np.asarray(frame["train_mask"], dtype=bool)[rows]
-        self.emb_rings.setData(pos=emb[train], size=size, brush=None, pen=styles["ring"])
-        node = int(frame["node"])
-        at = np.flatnonzero(rows == node)
-        self.emb_selected.setData(pos=emb[at], size=size + 10, brush=None, pen=styles["selected"])
+        theme = self.theme
+        edge, ring, accent = qcolor(theme.background), qcolor(theme.foreground), qcolor(theme.accent)
+        styles = [DotStyle(qcolor(c), edge, 0.6, size) for c in colors.palette]
+        styles += [DotStyle(None, ring, 2.0, size), DotStyle(None, accent, 3.0, size + 10)]
+        train = np.flatnonzero(np.asarray(frame["train_mask"], dtype=bool)[rows])
+        at = np.flatnonzero(rows == int(frame["node"]))
+        P = len(colors.palette)
+        self.emb_dots.set_dots(np.concatenate([emb, emb[train], emb[at]]),
+                               np.concatenate([index, np.full(len(train), P), np.full(len(at), P + 1)]),
+                               styles, rows=np.concatenate([np.arange(n), train, at]))
         if len(emb):
             if self._once("emb_layer", (k, self.graph._graph_key, len(rows))):
                 self.emb_x.reset()
