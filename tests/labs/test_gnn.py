@@ -218,6 +218,26 @@ def test_the_same_seed_gives_the_same_training():
     assert np.array_equal(lab.snapshot()["loss"], a["loss"])
 
 
+def test_a_snapshot_is_the_eval_forward_and_training_goes_on_in_train_mode():
+    """The lab switches modes only where dropout makes them differ; a snapshot with dropout is
+    the eval-mode forward (no dropout), and the next step trains with dropout again."""
+    assert not GNNLab(seed=0, hidden=4).model.modes_differ()
+    lab = GNNLab(seed=0, hidden=4, dropout=0.5)
+    assert lab.model.modes_differ()
+    lab.step()
+    f = lab.snapshot()
+    assert lab.model.training
+    lab.model.eval()
+    with torch.no_grad():
+        ref = lab.model(lab.x, lab.edge_index)
+    lab.model.train()
+    np.testing.assert_allclose(f[f"h_l{lab.options['layers'] - 1}"], ref.numpy(), atol=1e-6)
+    torch.manual_seed(1)
+    with torch.no_grad():
+        noisy = lab.model(lab.x, lab.edge_index)
+    assert not torch.allclose(noisy, ref)              # in train mode, dropout is on
+
+
 def test_karate_with_one_labelled_node_per_community():
     """The lesson's claim: GCN, PyG's four communities, one labelled node each, 200 steps."""
     lab = GNNLab(seed=0, graph="karate", class_attr="community", labelled=1, model="gcn")

@@ -125,6 +125,7 @@ class GNNLab(Lab):
         self.test_mask = torch.as_tensor(test, device=dev)
         self.model = GNN(o["model"], x.shape[1], o["hidden"], self.n_classes, o["layers"], heads=o["heads"],
                          aggr=o["aggr"], activation=o["activation"], dropout=o["dropout"]).to(dev)
+        self._modes_differ = self.model.modes_differ()
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=o["lr"], weight_decay=o["weight_decay"])
         self.history = History(CURVES, self.HISTORY)
 
@@ -260,7 +261,7 @@ class GNNLab(Lab):
     # ---- one training step ----------------------------------------------------------------------
     def advance(self) -> None:
         step = self.steps + 1
-        self.model.train()
+        self._mode(training=True)
         logits = self.model(self.x, self.edge_index)
         loss = F.cross_entropy(logits[self.train_mask], self.y[self.train_mask])
         value = float(loss.detach())
@@ -272,11 +273,16 @@ class GNNLab(Lab):
         self.optimizer.step()
         with torch.no_grad():
             if self.options["dropout"] > 0:      # accuracy without dropout, on the same weights
-                self.model.eval()
+                self._mode(training=False)
                 logits = self.model(self.x, self.edge_index)
             pred = logits.argmax(dim=1)
             self.history.offer(step, (value, self._accuracy(pred, self.train_mask),
                                       self._accuracy(pred, self.test_mask)))
+
+    def _mode(self, training: bool) -> None:
+        """model.train() / eval(), only where they differ (GNN.modes_differ) and on a change."""
+        if self.model.training != training and self._modes_differ:
+            self.model.train(training)
 
     def _accuracy(self, pred: torch.Tensor, mask: torch.Tensor) -> float:
         if not bool(mask.any()):
@@ -285,7 +291,7 @@ class GNNLab(Lab):
 
     def accuracy(self) -> dict[str, float]:
         """Train and test accuracy of the current weights (eval mode)."""
-        self.model.eval()
+        self._mode(training=False)
         with torch.no_grad():
             pred = self.model(self.x, self.edge_index).argmax(dim=1)
         return {"train": self._accuracy(pred, self.train_mask), "test": self._accuracy(pred, self.test_mask)}
@@ -316,10 +322,10 @@ class GNNLab(Lab):
         L = o["layers"]
         node = self.node_row
         record: dict = {}
-        model.eval()
+        self._mode(training=False)
         with torch.no_grad(), NodeCapture(model.convs(), node) as cap:
             logits = model(self.x, self.edge_index, record)
-        model.train()
+        self._mode(training=True)
 
         def np_(t: torch.Tensor) -> np.ndarray:
             return t.detach().cpu().numpy().copy()

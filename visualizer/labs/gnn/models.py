@@ -73,6 +73,13 @@ class GNN(nn.Module):
             self.add_module(f"layer{k}", conv)
             self.widths.append(size)
 
+    def modes_differ(self) -> bool:
+        """Whether train() and eval() compute differently: dropout anywhere (the model's, GAT's on
+        α) or a normalisation layer. Where they do not, the lab need not switch (Module.train walks
+        every submodule in Python: ~0.3 ms a call, a fifth of a karate training step)."""
+        return any(float(getattr(m, "dropout", 0) or 0) > 0 or isinstance(m, nn.modules.batchnorm._NormBase)
+                   for m in self.modules())
+
     def convs(self) -> list[nn.Module]:
         return [getattr(self, f"layer{k}") for k in range(self.n_layers)]
 
