@@ -56,6 +56,7 @@ def test_a_hung_step_is_noticed_and_reset_replaces_the_process(qtbot, make_runne
     monkeypatch.setattr(runner_module, "UNRESPONSIVE_AFTER", 0.5)
     runner, consumer = make_runner(fault="hang", fault_at=1)
     hung_pid = runner.child_pid
+    sync(qtbot, runner)        # the start-up messages are in: a late one would count as the step's answer
     runner.step_once()
     qtbot.waitUntil(lambda: runner.unresponsive_for() > 0.6, timeout=TIMEOUT)
     assert runner.needs_restart()
