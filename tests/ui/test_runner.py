@@ -1,13 +1,16 @@
 """Runner semantics on a small real lab: build, play/pause, step once, live parameters,
 errors, NaN halts, abort, and frame coalescing."""
 
+import multiprocessing
+import os
+
 import numpy as np
 import pytest
 
 from tests.support import RUNNER_TIMEOUT as TIMEOUT
 from tests.support import Consumer, sync
 from tests.support_labs import RegressionLab
-from visualizer.core.worker import LabLoop
+from visualizer.core.worker import LAB_FRAME_BUDGET, LabLoop
 from visualizer.ui.runner import ERROR, PAUSED, READY, RUNNING, STOPPED, LabRunner
 
 
@@ -156,3 +159,32 @@ def test_slow_drawing_spaces_frames_out_while_training():
     assert loop._frame_interval() == pytest.approx(0.5)  # training: drawing ≤ 20 % of the time
     loop._handle("consumed", 0.001)
     assert loop._frame_interval() == pytest.approx(0.7 * 0.1 / 0.2 + 0.3 * 0.001 / 0.2)
+
+
+def test_slow_frame_making_spaces_frames_out_while_training():
+    """Cheap drawing must not turn into more snapshots than training: making frames takes at
+    most LAB_FRAME_BUDGET of the lab's time while it plays."""
+    here, there = multiprocessing.Pipe()
+    loop = LabLoop(here, RegressionLab, device="cpu", seed=0, options={}, max_fps=1000, ui_budget=0.2,
+                   threads=1, name="regression", window_pid=os.getpid())
+    assert loop._build()
+    snapshot = loop.lab.snapshot
+
+    def slow_snapshot():                       # a few ms of real work, like a large model's capture
+        m = np.random.default_rng(0).standard_normal((250, 250))
+        for _ in range(20):
+            m = np.tanh(m @ m.T / 250)
+        return snapshot()
+
+    loop.lab.snapshot = slow_snapshot
+    loop._emit()
+    assert loop._emit_cost == 0 and loop._frame_interval() == pytest.approx(1 / 1000)   # paused: a one-off
+    loop._playing = True
+    loop._frame_pending = False
+    loop._emit()
+    assert loop._emit_cost > 0.001
+    assert loop._frame_interval() == pytest.approx(loop._emit_cost / LAB_FRAME_BUDGET)
+    while there.poll():
+        there.recv()
+    here.close()
+    there.close()

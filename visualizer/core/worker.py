@@ -14,7 +14,8 @@ one multiprocessing Pipe:
 
 A frame is sent only when the previous one has been drawn ("consumed") and the frame interval
 has passed, so drawing never queues up and the model never waits on it; while training, the
-interval stretches so that drawing takes at most `ui_budget` of the window's time.
+interval stretches so that drawing takes at most `ui_budget` of the window's time, and so that
+making frames (snapshot + encoding) takes at most LAB_FRAME_BUDGET of the lab's.
 Requests are named queries ("get", "call", "devices", "modules"), never closures: a closure
 cannot cross a process boundary. Lab exceptions become "failed" messages; the loop goes on.
 """
@@ -34,6 +35,8 @@ from visualizer.core.timeline import DEFAULT_BUDGET, Timeline
 from visualizer.core.errors import ConfigError, TrainingHalted
 
 LOADING, READY, RUNNING, PAUSED, ERROR, STOPPED = "loading", "ready", "running", "paused", "error", "stopped"
+LAB_FRAME_BUDGET = 0.08   # while training, making frames takes at most this share of the lab's time:
+                          # cheaper drawing must not turn into more snapshots than training
 HEARTBEAT = 0.25   # seconds between ("steps", ...) messages while training: the window's sign of life
 
 
@@ -94,6 +97,7 @@ class LabLoop:
         self._name = name
         self._frames = transport.FrameSender(window_pid)
         self._ui_cost = 0.0          # smoothed seconds the window spends on one frame
+        self._emit_cost = 0.0        # smoothed seconds this process spends making one
         self._frame_pending = False  # a frame is on its way to / being drawn by the window
         self._dirty = False          # the lab changed since the last frame sent
         self._playing = False
@@ -175,10 +179,14 @@ class LabLoop:
         self._set_state(STOPPED)
 
     def _frame_interval(self) -> float:
-        """Seconds between frames: 1/max_fps, or longer while playing if drawing is slow."""
-        if self._playing and self._ui_budget and self._ui_cost:
-            return max(self._min_frame_interval, self._ui_cost / self._ui_budget)
-        return self._min_frame_interval
+        """Seconds between frames: 1/max_fps, or longer while playing if drawing or making a frame
+        is slow."""
+        interval = self._min_frame_interval
+        if self._playing:
+            if self._ui_budget and self._ui_cost:
+                interval = max(interval, self._ui_cost / self._ui_budget)
+            interval = max(interval, self._emit_cost / LAB_FRAME_BUDGET)
+        return interval
 
     def _build(self) -> bool:
         self._set_state(LOADING)
@@ -322,6 +330,7 @@ class LabLoop:
         self._show_checkpoint(state, rewound_to=None)
 
     def _emit(self) -> None:
+        began = time.perf_counter()
         try:
             frame = self.lab.snapshot()
         except Exception as exc:  # noqa: BLE001
@@ -337,6 +346,9 @@ class LabLoop:
             self._fail(exc, f"Sending the {self._name} lab's frame")
             return
         self._send("frame", payload)
+        if self._playing:          # a paused lab's frame is a one-off, no guide to the stream
+            cost = min(time.perf_counter() - began, 0.5)
+            self._emit_cost = cost if not self._emit_cost else 0.7 * self._emit_cost + 0.3 * cost
         self._heartbeat(force=True)
 
     def _handle(self, name: str, *args: Any) -> None:
