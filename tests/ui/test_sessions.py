@@ -84,3 +84,21 @@ def test_rewind_goes_back_to_a_kept_step_and_a_branch_can_be_undone(qtbot, gan_w
     qtbot.waitUntil(lambda: win.view.frame.step == last, timeout=TIMEOUT)
     assert_same_frame(win.view.frame, at_last)                             # the old future, exactly
     assert not win.timeline.undo.isVisible()
+
+
+def test_the_timeline_follows_training_a_few_times_a_second_and_a_paused_lab_at_once(qtbot, gan_window, monkeypatch):
+    win = gan_window
+    binding = win._binding
+    shown = []
+    monkeypatch.setattr(win.timeline, "show_timeline", shown.append)
+    report = lambda step: {"steps": [0, step], "rewound_to": None, "can_undo": False, "bytes": 0}   # noqa: E731
+    monkeypatch.setattr(type(win.runner), "playing", property(lambda self: True))
+    binding._timeline_shown_at = -1e9
+    for step in (1, 2, 3):                   # three reports in a row while training
+        binding.timeline(report(step))
+    assert [r["steps"][-1] for r in shown] == [1]
+    qtbot.waitUntil(lambda: len(shown) == 2, timeout=2_000)
+    assert shown[-1]["steps"][-1] == 3       # the latest, once, TIMELINE_EVERY later
+    monkeypatch.setattr(type(win.runner), "playing", property(lambda self: False))
+    binding.timeline(report(4))              # paused (a rewind, a step): said at once
+    assert shown[-1]["steps"][-1] == 4
