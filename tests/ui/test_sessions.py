@@ -102,3 +102,6 @@ def test_the_timeline_follows_training_a_few_times_a_second_and_a_paused_lab_at_
     monkeypatch.setattr(type(win.runner), "playing", property(lambda self: False))
     binding.timeline(report(4))              # paused (a rewind, a step): said at once
     assert shown[-1]["steps"][-1] == 4
+    binding.runner = None                    # the runner was replaced: a report still queued is dropped
+    binding.timeline(report(5))
+    assert shown[-1]["steps"][-1] == 4

@@ -457,6 +457,8 @@ class RunnerBinding(QObject):
     def timeline(self, info: dict) -> None:
         """Shown at once; while training, reports coming faster are shown TIMELINE_EVERY apart (the
         latest one). A rewind, a reset or a step is said at once: the lab is not playing."""
+        if not self._current():          # a report still queued from a runner that was replaced
+            return
         self._timeline = info
         wait = self._timeline_shown_at + self.TIMELINE_EVERY - time.perf_counter()
         if wait <= 0 or not self.runner.playing:
