@@ -673,6 +673,7 @@ class Heatmap(QObject):
             plot.hideAxis("left")
             plot.hideAxis("bottom")
         self._shown_look = self._shown_shape = self._shown_levels = None   # what set_matrix last set
+        self._shown_image: tuple | None = None     # (the image, its levels, its look) last set
         self._texts: list[pg.TextItem] = []   # a pool: reused from frame to frame, extras hidden
         self._n_texts = 0
         self._mask_items: list = []
@@ -790,7 +791,11 @@ class Heatmap(QObject):
         look = (self.cmap_name, self.theme.name)
         if look != self._shown_look:
             self.image.setLookupTable(cmap_obj.getLookupTable(nPts=256))
-        self.image.setImage(shown, levels=levels, autoLevels=False)
+        last = self._shown_image
+        if last is None or last[1:] != (levels, look) or not np.array_equal(last[0], shown):
+            # the same numbers (a GCN's normalisation, a paused frame redrawn) repaint nothing
+            self.image.setImage(shown, levels=levels, autoLevels=False)
+            self._shown_image = (shown, levels, look)
         if values.shape != self._shown_shape:
             self._shown_shape = values.shape
             self.image.setRect(0, 0, values.shape[1], values.shape[0])
