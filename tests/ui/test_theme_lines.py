@@ -28,6 +28,9 @@ def test_live_curves_draw_theme_wide_lines(qapp, theme):
         assert width > LiveCurves.WIDTH and axis > 1
     else:
         assert width == LiveCurves.WIDTH == 2 and axis <= 1   # unchanged at line_width 1
+    # 2 px or wider: not antialiased (the stroker met every self-crossing of a long curve)
+    item = curves.curves["loss"]
+    assert item.opts["antialias"] is False and item.curve.opts["antialias"] is False
     canvas.deleteLater()
 
 
