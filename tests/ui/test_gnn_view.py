@@ -385,3 +385,23 @@ def test_more_edges_than_drawn_are_a_seeded_sample_and_the_facts_say_so(view, fr
     shown = sum(len(x) for x, _ in (item.getData() for item in page.graph.alpha_edges) if x is not None) // 2
     assert shown == 20 and f"the 20 edges of largest α, of {len(others)}" in page.facts.text()
     view.set_view_options({"edges": "plain"})
+
+
+def test_labels_beside_the_nodes_only_as_many_as_fit(view, frames):
+    """Presentation zoom in a small plot: the selected node and a few neighbours, not a pile."""
+    frame = frames["gcn"]
+    view.apply_font_scale(2.0)
+    size = view.size()
+    try:
+        view.resize(700, 420)
+        view.show_frame(frame)
+        QApplication.processEvents()
+        view.show_frame(frame)                   # drawn again at its laid-out size
+        graph = page_of(view).graph
+        shown = graph.shown_labels
+        node = str(frame["node_names"][int(frame["node"])])
+        assert shown[0] == node and 1 <= len(shown) < len(frame["node_names"]) // 2
+        hops = np.asarray(frame["hops"])
+        assert all(hops[list(map(str, frame["node_names"])).index(s)] == 1 for s in shown[1:])   # its neighbours
+    finally:
+        view.resize(size)

@@ -24,7 +24,7 @@ from visualizer.ui.widgets.plots import LegendRow, css_size, font, set_title, sh
 
 LABEL_ALL_MAX = 40        # label every node up to this many nodes
 LABEL_NEAR_MAX = 12       # else the selected node and up to this many of its neighbours
-LABEL_ROOM = 2.2          # ... and only if the plot is this many label heights × √n across
+LABEL_ROOM = 2.0          # a label beside its node needs a square this many label heights wide
 ALPHA_BINS = 6            # GAT α drawn in this many width / colour bins
 EMB_LEVELS = 64           # an embedding dimension as colour: this many colour steps
 FADED = 70                # alpha of nodes outside the receptive field
@@ -394,14 +394,22 @@ class GraphPlot(QObject):
         rows: list[int] = []
         if options.get("show_labels", True):
             beside = QFontMetricsF(font(self.scale, delta=-1.5)).height()
-            # every node, unless labels beside the nodes would pile up (presentation zoom in a
-            # small plot): then, as on a large graph, the selected node and its neighbours
-            if n <= LABEL_ALL_MAX and (inside or room <= 0 or room >= LABEL_ROOM * np.sqrt(n) * beside):
+            # as many labels beside their nodes as the drawn graph holds without piling up (one
+            # per LABEL_ROOM label heights squared): every node of a small graph, else the
+            # selected node and its neighbours of highest degree (presentation zoom, small plot)
+            fits = n
+            if room > 0:          # the drawn graph's own extent, not its plot's (aspect locked)
+                pw, ph = self.plot.getViewBox().viewPixelSize()
+                span = self.pos.max(axis=0) - self.pos.min(axis=0)
+                area = max(span[0] / pw, beside) * max(span[1] / ph, beside) if pw > 0 and ph > 0 else 0.0
+                fits = int(area / (LABEL_ROOM * beside) ** 2)
+            if n <= LABEL_ALL_MAX and (inside or fits >= n):
                 rows = list(range(n))
             else:
                 neighbours = np.flatnonzero(hops == 1)
                 degree = np.asarray(frame["degree"])
-                neighbours = neighbours[np.argsort(-degree[neighbours], kind="stable")][:LABEL_NEAR_MAX]
+                keep = max(0, min(LABEL_NEAR_MAX, fits - 1))
+                neighbours = neighbours[np.argsort(-degree[neighbours], kind="stable")][:keep]
                 rows = [node, *neighbours.tolist()]
         else:
             rows = [node]
