@@ -10,7 +10,7 @@ import pytest
 from tests.support import RUNNER_TIMEOUT as TIMEOUT
 from tests.support import Consumer, sync
 from tests.support_labs import RegressionLab
-from visualizer.core.worker import LAB_FRAME_BUDGET, LabLoop
+from visualizer.core.worker import LAB_FRAME_BUDGET, LAB_FRAME_WAIT_MAX, LabLoop
 from visualizer.ui.runner import ERROR, PAUSED, READY, RUNNING, STOPPED, LabRunner
 
 
@@ -184,6 +184,8 @@ def test_slow_frame_making_spaces_frames_out_while_training():
     loop._emit()
     assert loop._emit_cost > 0.001
     assert loop._frame_interval() == pytest.approx(loop._emit_cost / LAB_FRAME_BUDGET)
+    loop._emit_cost = 0.4                      # a 100k-node graph's snapshot: still a frame every 2 s
+    assert loop._frame_interval() == pytest.approx(LAB_FRAME_WAIT_MAX)
     while there.poll():
         there.recv()
     here.close()

@@ -15,7 +15,8 @@ one multiprocessing Pipe:
 A frame is sent only when the previous one has been drawn ("consumed") and the frame interval
 has passed, so drawing never queues up and the model never waits on it; while training, the
 interval stretches so that drawing takes at most `ui_budget` of the window's time, and so that
-making frames (snapshot + encoding) takes at most LAB_FRAME_BUDGET of the lab's.
+making frames (snapshot + encoding) takes at most LAB_FRAME_BUDGET of the lab's (a frame at least
+every LAB_FRAME_WAIT_MAX seconds however slow it is to make).
 Requests are named queries ("get", "call", "devices", "modules"), never closures: a closure
 cannot cross a process boundary. Lab exceptions become "failed" messages; the loop goes on.
 """
@@ -36,7 +37,9 @@ from visualizer.core.errors import ConfigError, TrainingHalted
 
 LOADING, READY, RUNNING, PAUSED, ERROR, STOPPED = "loading", "ready", "running", "paused", "error", "stopped"
 LAB_FRAME_BUDGET = 0.08   # while training, making frames takes at most this share of the lab's time:
-                          # cheaper drawing must not turn into more snapshots than training
+                          # cheaper drawing must not turn into more snapshots than training ...
+LAB_FRAME_WAIT_MAX = 2.0  # ... but a frame comes at least this often (s): a 100k-node graph's
+                          # 0.4 s snapshot would otherwise show training every 5 s
 HEARTBEAT = 0.25   # seconds between ("steps", ...) messages while training: the window's sign of life
 
 
@@ -185,7 +188,7 @@ class LabLoop:
         if self._playing:
             if self._ui_budget and self._ui_cost:
                 interval = max(interval, self._ui_cost / self._ui_budget)
-            interval = max(interval, self._emit_cost / LAB_FRAME_BUDGET)
+            interval = max(interval, min(self._emit_cost / LAB_FRAME_BUDGET, LAB_FRAME_WAIT_MAX))
         return interval
 
     def _build(self) -> bool:
