@@ -20,16 +20,21 @@ class LayoutRequests(QObject):
         return False
 
 
+def shown_page(qtbot, scale: float, width: int, height: int) -> Page:
+    page = Page(LIGHT, scale)
+    qtbot.addWidget(page)
+    page.resize(width, height)
+    page.show()
+    return page
+
+
 def settle(qapp):
     for _ in range(4):
         qapp.processEvents()
 
 
 def test_numbers_that_change_every_frame_do_not_re_lay_out_the_figure(qtbot, qapp):
-    page = Page(LIGHT, 1.0)          # the canvas takes the room the texts leave
-    qtbot.addWidget(page)
-    page.resize(900, 400)
-    page.show()
+    page = shown_page(qtbot, 1.0, 900, 400)          # the canvas takes the room the texts leave
     page.set_texts("Title", "step 1", "loss <b>0.693</b>")
     settle(qapp)
     facts = page.facts
@@ -57,10 +62,7 @@ def test_numbers_that_change_every_frame_do_not_re_lay_out_the_figure(qtbot, qap
 
 
 def test_a_text_block_draws_in_its_style_sheet_colour(qtbot, qapp):
-    page = Page(LIGHT, 2.0)
-    qtbot.addWidget(page)
-    page.resize(600, 300)
-    page.show()
+    page = shown_page(qtbot, 2.0, 600, 300)
     page.set_texts("████", "", "")
     page.title.setStyleSheet("color: #ff0000;")
     settle(qapp)
@@ -72,10 +74,7 @@ def test_a_text_block_draws_in_its_style_sheet_colour(qtbot, qapp):
 
 
 def test_a_larger_font_takes_more_height(qtbot, qapp):
-    page = Page(LIGHT, 1.0)
-    qtbot.addWidget(page)
-    page.resize(700, 400)
-    page.show()
+    page = shown_page(qtbot, 1.0, 700, 400)
     page.set_texts("Title", "", "loss 0.693 · train accuracy 50 % · test accuracy 47 % on 32 other nodes")
     settle(qapp)
     small = page.facts.height()
