@@ -81,7 +81,7 @@ class DotLayer(pg.GraphicsObject):
         self._bounds = np.zeros(1, np.int64)     # dots of style s: [bounds[s], bounds[s + 1]) in paint order
         self._reach = np.zeros(0)                # per dot in paint order: its half width in px
         self._sprites: dict = {}
-        self._fragments = internals.PrimitiveArray(pg.QtGui.QPainter.PixmapFragment, 10)
+        self._fragments = internals.PrimitiveArray(QPainter.PixmapFragment, 10)
         self._hover = -1
         self._key = None
         self._extent = None                      # (lo, hi) of the finite positions

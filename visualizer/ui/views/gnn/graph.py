@@ -280,6 +280,7 @@ class GraphPlot(QObject):
             self.edges.opts["antialias"] = self.drawn_edges.shape[1] <= SMOOTH_EDGES_MAX
             self.edges.setData(*pairs(self.drawn_edges, pos))
             lo, hi = pos.min(axis=0), pos.max(axis=0)
+            self.span = hi - lo                  # the layout's extent, for the labels that fit
             self.plot.getViewBox().setRange(xRange=(lo[0], hi[0]), yRange=(lo[1], hi[1]), padding=0.1)
         self.pos = pos
         node = int(frame["node"])
@@ -400,7 +401,7 @@ class GraphPlot(QObject):
             fits = n
             if room > 0:          # the drawn graph's own extent, not its plot's (aspect locked)
                 pw, ph = self.plot.getViewBox().viewPixelSize()
-                span = self.pos.max(axis=0) - self.pos.min(axis=0)
+                span = self.span
                 area = max(span[0] / pw, beside) * max(span[1] / ph, beside) if pw > 0 and ph > 0 else 0.0
                 fits = int(area / (LABEL_ROOM * beside) ** 2)
             if n <= LABEL_ALL_MAX and (inside or fits >= n):
