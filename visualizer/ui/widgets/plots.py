@@ -1070,6 +1070,7 @@ class LiveCurves:
             color = self.theme.series[len(self.curves) % len(self.theme.series)]
             curve = self.plot.plot(name=None if self.legend_row is not None else (label or name),
                                    pen=self.pen(color), skipFiniteCheck=True,
+                                   autoDownsampleFactor=self.SAMPLES_PER_PIXEL,
                                    antialias=line_antialias(self.theme.pen_width(self.WIDTH)))
             if self.legend_row is not None:
                 self.legend.addItem(curve, label or name)
@@ -1077,6 +1078,8 @@ class LiveCurves:
             self.curves[name] = curve
         curve.setData(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
 
+    SAMPLES_PER_PIXEL = 1.0   # peak downsampling keeps each pixel column's min and max: the same
+                              # picture as every point (pyqtgraph's default 5 draws 5x the lines)
     WIDTH = 2.0   # a curve's pen width at line_width 1 (the theme makes it thicker in high contrast);
                   # as wide as that, curves are not antialiased (line_antialias: 1.5 ms, not 27)
 
