@@ -215,8 +215,8 @@ def test_train_compare_and_sample_panels(view, frames):
     panel = page.panels["compare"]
     assert set(panel.losses.curves) == {"rnn", "gru", "lstm"}
     for cell in ("rnn", "gru", "lstm"):
-        np.testing.assert_allclose(panel.losses.curves[cell].yData, comp[f"loss_{cell}"])
-        np.testing.assert_allclose(panel.grads.curves[cell].yData, comp[f"grad_norm_{cell}"])
+        np.testing.assert_allclose(panel.losses.data(cell)[1], comp[f"loss_{cell}"])
+        np.testing.assert_allclose(panel.grads.data(cell)[1], comp[f"grad_norm_{cell}"])
     assert "÷" in page.facts.text()
     view.set_view_options({"page": "train"})
     assert set(page.panels["train"].curves.curves) == {"loss_rnn", "loss_gru", "loss_lstm"}
