@@ -70,7 +70,6 @@ class NodeColors:
 
 def node_colors(frame, options: dict, layer: int, theme, cmap_name: str) -> NodeColors:
     info = frame.info
-    n = len(frame["node_names"])
     series = list(theme.series)
     by = options.get("color_by", "class")
     if by == "embedding":

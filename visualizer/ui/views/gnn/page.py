@@ -238,7 +238,6 @@ class GNNPage(Page):
 
     def draw(self, frame: Frame, options: dict) -> None:
         self.frame, self.options = frame, dict(options)
-        info = frame.info
         layer, phase = self.current()
         order = steps_of(self.layers())
         i = order.index((layer, phase))
