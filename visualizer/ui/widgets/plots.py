@@ -1062,7 +1062,7 @@ def peak_downsample(x: np.ndarray, y: np.ndarray, buckets: int,
         lo, hi = max(i0 - 1, 0), min(i1 + 1, n)
         return x[lo:hi], y[lo:hi]
     lo = max((i0 // size - 1) * size, 0)
-    hi = min((i1 // size + 1) * size + size, n)
+    hi = min((i1 // size + 2) * size, n)        # through the bucket after the one holding i1
     whole = lo + (hi - lo) // size * size
     block = y[lo:whole].reshape(-1, size)
     sx = np.repeat(x[lo:whole:size], 2)
