@@ -239,6 +239,10 @@ def test_spring_layout_is_seeded_and_fits_the_unit_square():
     a, b = layout(g.edge_index, 34, "auto", seed=2), layout(g.edge_index, 34, "spring", seed=2)
     assert np.array_equal(a, b) and np.abs(a).max() <= 1.0 + 1e-12
     assert not np.array_equal(a, layout(g.edge_index, 34, "spring", seed=3))
+    for seed in range(5):     # turned landscape, on its principal axes (a spring layout's own turn is random)
+        pos = layout(g.edge_index, 34, "spring", seed=seed)
+        assert np.ptp(pos[:, 0]) >= np.ptp(pos[:, 1])
+        assert abs(np.cov(pos.T)[0, 1]) < 1e-9
 
 
 def test_pivot_mds_recovers_a_2000_node_grid():

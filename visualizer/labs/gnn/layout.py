@@ -5,7 +5,8 @@ arrays, spectral had not finished after 400 s), so big graphs get PivotMDS (Bran
 2007): breadth-first distances from k pivots (chosen max-min, seeded), double centring of the
 squared distances, and the two leading right singular vectors of that n × k matrix. It costs
 k breadth-first searches (scipy) and one k × k eigenproblem: seconds at 100k nodes.
-Positions are centred and scaled to fit [−1, 1]².
+Positions are centred, turned so that their longer extent runs across (a figure is wider than
+tall: a spring layout's direction is arbitrary, and a tall one drew small) and scaled to fit [−1, 1]².
 """
 
 from __future__ import annotations
@@ -33,6 +34,14 @@ def layout(edge_index: np.ndarray, n: int, method: str = "auto", seed: int = 0) 
 
 def _normalise(pos: np.ndarray) -> np.ndarray:
     pos = pos - pos.mean(axis=0)
+    if len(pos) >= 2:
+        _, V = np.linalg.eigh(pos.T @ pos)
+        pos = pos @ V[:, ::-1]                     # principal axes: the wider spread along x
+        if np.ptp(pos[:, 1]) > np.ptp(pos[:, 0]):
+            pos = pos[:, ::-1]
+        for j in range(2):                         # a deterministic sign per axis
+            if pos[np.argmax(np.abs(pos[:, j])), j] < 0:
+                pos[:, j] = -pos[:, j]
     scale = float(np.abs(pos).max())
     return pos / scale if scale > 0 else pos
 
@@ -92,8 +101,4 @@ def pivot_mds(edge_index: np.ndarray, n: int, pivots: int = PIVOTS, seed: int = 
     C = -0.5 * (C - C.mean(axis=0, keepdims=True) - C.mean(axis=1, keepdims=True) + C.mean())
     w, V = np.linalg.eigh(C.T @ C)                         # (k, k)
     top = V[:, np.argsort(w)[::-1][:2]]
-    pos = C @ top                                          # (n, 2)
-    for j in range(2):                                     # a deterministic sign per axis
-        if pos[np.argmax(np.abs(pos[:, j])), j] < 0:
-            pos[:, j] = -pos[:, j]
-    return _normalise(pos)
+    return _normalise(C @ top)                             # (n, 2)
