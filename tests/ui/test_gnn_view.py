@@ -24,6 +24,7 @@ from visualizer.labs.gnn.lab import GNNLab
 from visualizer.ui.export import export_figure
 from visualizer.ui.theme import DARK, LIGHT
 from visualizer.ui.views.gnn import GNNView
+from visualizer.ui.views.gnn.graph import turn
 
 from tests.support import reused_view_fixtures
 
@@ -119,16 +120,35 @@ def test_message_table_values_are_the_frames(view, frames):
     assert "mean of the" in page.facts.text() and page.table.title.endswith("mean")
 
 
+def test_a_layout_turns_a_quarter_round_to_fill_its_plot_and_back(view, frames):
+    frame = frames["gcn"]
+    view.show_frame(frame)
+    page = page_of(view)
+    graph, vb = page.graph, page.graph_plot.getViewBox()
+    pos = np.asarray(frame["pos"], dtype=np.float64)
+    assert np.ptp(pos[:, 0]) >= np.ptp(pos[:, 1])          # the lab lays graphs out landscape
+    for size, turned in (((1400, 500), False), ((520, 900), True), ((1400, 500), False)):
+        view.resize(*size)
+        QApplication.processEvents()     # paused: the resize alone redraws it turned or not
+        assert graph.turned is turned, size
+        np.testing.assert_array_equal(graph.nodes.positions(), turn(pos) if turned else pos)
+        if turned:                        # a tall plot: turned, the layout draws larger than upright
+            spread = np.ptp(turn(pos), axis=0)
+            assert min(vb.width() / spread[0], vb.height() / spread[1]) > \
+                min(vb.width() / np.ptp(pos[:, 0]), vb.height() / np.ptp(pos[:, 1]))
+
+
 def test_graph_positions_colours_and_edges(view, frames):
     frame = frames["gat"]
     view.show_frame(frame)
     page = page_of(view)
     graph = page.graph
-    np.testing.assert_array_equal(graph.nodes.positions(), frame["pos"])
+    drawn = turn(frame["pos"]) if graph.turned else frame["pos"]     # the layout, maybe a quarter turn round
+    np.testing.assert_array_equal(graph.nodes.positions(), drawn)
     E = frame["edge_index"].shape[1]
     assert len(graph.edges.getData()[0]) == E               # each undirected edge once: 2 points per edge
     node = int(frame["node"])
-    np.testing.assert_array_equal(np.stack(graph.selected.getData(), axis=1)[0], frame["pos"][node])
+    np.testing.assert_array_equal(np.stack(graph.selected.getData(), axis=1)[0], drawn[node])
     assert set(graph.shown_labels) == {str(n) for n in frame["node_names"]}     # small: every node
     view.set_view_options({"color_by": "prediction"})
     np.testing.assert_array_equal(page.colors.index, frame["pred"])

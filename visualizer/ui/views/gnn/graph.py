@@ -122,6 +122,11 @@ def hold_levels(bar) -> None:
     bar.setColorMap = guarded_map
 
 
+def turn(pos: np.ndarray) -> np.ndarray:
+    """A quarter turn, clockwise: (x, y) → (y, −x)."""
+    return np.column_stack([pos[:, 1], -pos[:, 0]])
+
+
 def graph_key(frame) -> tuple:
     """What identifies the drawn graph and its layout across frames. Not the arrays' ids: a frame
     that crossed from the lab's process is new arrays every time, the same numbers."""
@@ -249,7 +254,8 @@ class GraphPlot(QObject):
         self.colorbar.hide()
         self._graph_key = None
         self._keys: dict = {}          # item -> what it was last drawn from
-        self.pos: np.ndarray | None = None
+        self.pos: np.ndarray | None = None      # the positions drawn (the layout, turned or not)
+        self.turned = False
         self.shown_labels: list[str] = []
         self._hover_row = -1
 
@@ -261,13 +267,37 @@ class GraphPlot(QObject):
         self._keys[item] = key
         return True
 
+    TURN_GAIN = 1.15     # a quarter turn when it draws the layout this much larger (no flip-flop)
+
+    def _fit_turn(self, pos: np.ndarray) -> np.ndarray:
+        """The layout as drawn: a quarter turn round when that makes it larger in the plot's box
+        (a tall layout in a short, wide plot at presentation zoom). Positions are the layout's; only
+        the drawing turns."""
+        vb = self.plot.getViewBox()
+        w, h = vb.width(), vb.height()
+        if len(pos) >= 2 and w > 0 and h > 0:
+            sx, sy = np.maximum(np.ptp(pos, axis=0), 1e-9)
+            upright, turned = min(w / sx, h / sy), min(w / sy, h / sx)
+            if turned > self.TURN_GAIN * upright:
+                self.turned = True
+            elif upright > self.TURN_GAIN * turned:
+                self.turned = False
+        return turn(pos) if self.turned else pos
+
+    def fits_box(self, frame) -> bool:
+        """Whether the drawing still has the turn its box wants (False: redraw)."""
+        was = self.turned
+        self._fit_turn(np.asarray(frame["pos"], dtype=np.float64))
+        now, self.turned = self.turned, was
+        return now == was
+
     def draw(self, frame, options: dict, layer: int, colors: NodeColors) -> None:
         theme = self.theme
         names = frame["node_names"]
-        pos = np.asarray(frame["pos"], dtype=np.float64)
+        pos = self._fit_turn(np.asarray(frame["pos"], dtype=np.float64))
         n = len(names)
         edge_index = frame["edge_index"]
-        key = graph_key(frame)
+        key = graph_key(frame) + (self.turned,)
         if key != self._graph_key:
             self._graph_key = key
             self._keys = {}

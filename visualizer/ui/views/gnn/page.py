@@ -70,6 +70,7 @@ class GNNPage(Page):
         self.graph = GraphPlot(self.graph_plot, theme, scale)
         self.graph.node_clicked.connect(self.node_clicked)
         self.graph.node_hovered.connect(self.node_hovered)
+        self.graph_plot.getViewBox().sigResized.connect(self._graph_resized)
         table = ci.addLayout(row=0, col=1, rowspan=3)
         table.setSpacing(2)
         self.table_layout = table
@@ -218,8 +219,15 @@ class GNNPage(Page):
         c = self.canvas
         return c.width() < self.COMPACT_WIDTH * self.scale or c.height() < self.COMPACT_HEIGHT * self.scale
 
+    GRAPH_SHARE = 0.27        # of the canvas' width the graph keeps beside the four plots
+
     def _fit_layout(self) -> None:
         compact = self.compact()
+        # the table's axes and colour bar would otherwise take the width first; in the compact
+        # layout the table needs it all (its cells are square) and the graph turns to fit its box
+        share = 0 if compact else round(self.GRAPH_SHARE * self.canvas.width())
+        if self._once("graph_width", share):
+            self.canvas.ci.layout.setColumnMinimumWidth(0, share)
         if self._once("compact", compact):
             ci = self.canvas.ci
             for plot in (self.emb_plot, self.train.plot, self.smooth.plot):
@@ -230,6 +238,10 @@ class GNNPage(Page):
                 layer, phase = self.current()
                 self.set_texts(self._title(self.frame, layer, phase), self._subtitle(self.frame),
                                self._facts(self.frame, layer, self.shown_table), self._note(self.frame))
+
+    def _graph_resized(self, *_) -> None:
+        if self.frame is not None and self.shown_table is not None and not self.graph.fits_box(self.frame):
+            self.redraw()      # the layout turns to the plot's new shape, also while paused
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
