@@ -191,6 +191,7 @@ def _scene_to_figure(canvas, figure, rect):
 
 def problems(figure) -> list[str]:
     from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QFontMetricsF
     from PySide6.QtWidgets import QLabel
 
     from visualizer.ui.widgets.plots import ThinAxis, title_rect
@@ -228,11 +229,11 @@ def problems(figure) -> list[str]:
                 if w > 0 and h > 0 and abs(w / h - 1) > TOLERANCE:
                     found.append(f"heatmap {text!r}: cells {w:.1f} × {h:.1f} px")
                 if hm.cell_text_shown:
-                    for item in hm._texts[:hm._n_texts]:
-                        text_item = item.textItem   # its box has a document margin on both sides
-                        tw = text_item.boundingRect().width() - 2 * text_item.document().documentMargin()
+                    fm = QFontMetricsF(hm.cell_texts.font)
+                    for number in hm.cell_texts.texts():
+                        tw = fm.horizontalAdvance(number)
                         if tw > w + 0.5:
-                            found.append(f"heatmap {text!r}: cell number {item.textItem.toPlainText()!r} "
+                            found.append(f"heatmap {text!r}: cell number {number!r} "
                                          f"({tw:.0f} px) wider than its cell ({w:.0f} px)")
                             break
     for name, r in rects:
@@ -287,9 +288,6 @@ def _scene_texts(canvas, figure):
     for item in canvas.scene().items():
         if isinstance(item, pg.PlotItem):
             skip.add(item.titleLabel.item)
-            hm = getattr(item, "_heatmap", None)
-            if hm is not None:
-                skip.update(text.textItem for text in hm._texts)
     out = []
     clips_children = QGraphicsItem.GraphicsItemFlag.ItemClipsChildrenToShape
     for item in canvas.scene().items():

@@ -22,8 +22,8 @@ from visualizer.ui.views.attention.common import (display_tokens, lookup_table, 
                                                   weight_levels)
 from visualizer.ui.views.attention.head_view import HeadViewWidget
 from visualizer.ui.views.page import Page
-from visualizer.ui.widgets.plots import (Heatmap, PlotCanvas, ResizingCanvas, ThinAxis, add_plot, fmt, font,
-                                         style_plot)
+from visualizer.ui.widgets.plots import (Heatmap, MatrixImage, PlotCanvas, ResizingCanvas, ThinAxis, add_plot, fmt,
+                                         font, style_plot)
 
 PANEL_TITLES = {"model": "Model view", "head": "Head view", "heatmap": "Heatmap", "neuron": "Neuron view"}
 
@@ -67,7 +67,7 @@ class ModelViewWidget(QWidget):
         g.hideAxis("bottom")
         for side in ("top", "left"):
             g.getAxis(side).setStyle(tickLength=0)
-        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image = MatrixImage(axisOrder="row-major")
         g.addItem(self.image)
         self.selection = QGraphicsRectItem()
         pen = QPen(QColor(theme.accent))

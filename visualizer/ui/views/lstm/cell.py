@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsRectItem
 
-from visualizer.ui.widgets.plots import BASE_POINT_SIZE, font
+from visualizer.ui.widgets.plots import BASE_POINT_SIZE, MatrixImage, font
 
 WIDTH, HEIGHT = 120.0, 62.0   # the drawing's box in data coordinates
 R = 2.4      # join radius
@@ -80,7 +80,7 @@ class ValueStrip:
 
     def __init__(self, plot: pg.PlotItem, name: str, x: float, y: float):
         self.name, self.x, self.y = name, x, y
-        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image = MatrixImage(axisOrder="row-major")
         self.image.setZValue(5)
         plot.addItem(self.image)
         self.frame_box = QGraphicsRectItem(QRectF(x, y, SW, SH))
