@@ -256,6 +256,7 @@ class GraphPlot(QObject):
         self._keys: dict = {}          # item -> what it was last drawn from
         self.pos: np.ndarray | None = None      # the positions drawn (the layout, turned or not)
         self.turned = False
+        self._layout: tuple | None = None        # (graph key, layout, extent, layout turned)
         self.shown_labels: list[str] = []
         self._hover_row = -1
 
@@ -269,35 +270,44 @@ class GraphPlot(QObject):
 
     TURN_GAIN = 1.15     # a quarter turn when it draws the layout this much larger (no flip-flop)
 
-    def _fit_turn(self, pos: np.ndarray) -> np.ndarray:
-        """The layout as drawn: a quarter turn round when that makes it larger in the plot's box
-        (a tall layout in a short, wide plot at presentation zoom). Positions are the layout's; only
-        the drawing turns."""
+    def _wants_turn(self, span) -> bool:
+        """Whether the layout (of extent `span`) draws larger a quarter turn round in the plot's
+        box (a tall layout in a short, wide plot at presentation zoom), kept unless the other way
+        is clearly larger."""
         vb = self.plot.getViewBox()
         w, h = vb.width(), vb.height()
-        if len(pos) >= 2 and w > 0 and h > 0:
-            sx, sy = np.maximum(np.ptp(pos, axis=0), 1e-9)
-            upright, turned = min(w / sx, h / sy), min(w / sy, h / sx)
-            if turned > self.TURN_GAIN * upright:
-                self.turned = True
-            elif upright > self.TURN_GAIN * turned:
-                self.turned = False
-        return turn(pos) if self.turned else pos
+        if span is None or w <= 0 or h <= 0:
+            return self.turned
+        sx, sy = span
+        upright, turned = min(w / sx, h / sy), min(w / sy, h / sx)
+        if turned > self.TURN_GAIN * upright:
+            return True
+        if upright > self.TURN_GAIN * turned:
+            return False
+        return self.turned
+
+    def _layout_of(self, frame) -> tuple:
+        """(graph key, layout, its extent, the layout turned), computed once per graph."""
+        key = graph_key(frame)
+        if self._layout is None or self._layout[0] != key:
+            pos = np.asarray(frame["pos"], dtype=np.float64)
+            span = tuple(np.maximum(np.ptp(pos, axis=0), 1e-9)) if len(pos) >= 2 else None
+            self._layout = (key, pos, span, turn(pos))
+        return self._layout
 
     def fits_box(self, frame) -> bool:
         """Whether the drawing still has the turn its box wants (False: redraw)."""
-        was = self.turned
-        self._fit_turn(np.asarray(frame["pos"], dtype=np.float64))
-        now, self.turned = self.turned, was
-        return now == was
+        return self._wants_turn(self._layout_of(frame)[2]) == self.turned
 
     def draw(self, frame, options: dict, layer: int, colors: NodeColors) -> None:
         theme = self.theme
         names = frame["node_names"]
-        pos = self._fit_turn(np.asarray(frame["pos"], dtype=np.float64))
+        layout_key, upright, span, turned = self._layout_of(frame)
+        self.turned = self._wants_turn(span)     # positions are the layout's; only the drawing turns
+        pos = turned if self.turned else upright
         n = len(names)
         edge_index = frame["edge_index"]
-        key = graph_key(frame) + (self.turned,)
+        key = layout_key + (self.turned,)
         if key != self._graph_key:
             self._graph_key = key
             self._keys = {}
