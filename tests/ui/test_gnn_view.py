@@ -136,6 +136,33 @@ def test_a_layout_turns_a_quarter_round_to_fill_its_plot_and_back(view, frames):
             spread = np.ptp(turn(pos), axis=0)
             assert min(vb.width() / spread[0], vb.height() / spread[1]) > \
                 min(vb.width() / np.ptp(pos[:, 0]), vb.height() / np.ptp(pos[:, 1]))
+    view.resize(1280, 720)
+    QApplication.processEvents()
+
+
+def test_a_short_canvas_takes_the_right_hand_plots_out_of_its_grid_and_puts_them_back(view, frames):
+    from PySide6.QtCore import Qt
+
+    view.show_frame(frames["gcn"])
+    page = page_of(view)
+    view.apply_font_scale(2.0)              # presentation zoom in a 1280 × 720 window
+    view.resize(1180, 470)
+    QApplication.processEvents()
+    assert page.compact() and not page.emb_plot.isVisible()
+    canvas, grid = page.canvas, page.canvas.ci.layout
+    # a hidden plot's minimum still counted: the rows grew taller than the canvas, cutting the
+    # graph's legend and the table's axis name off at the bottom
+    assert grid.effectiveSizeHint(Qt.SizeHint.MinimumSize).height() <= canvas.height()
+    assert page.canvas.ci.geometry().height() <= canvas.height() + 0.5
+    legend = page.graph.legend_row.mapRectToScene(page.graph.legend_row.boundingRect())
+    assert legend.height() > 0 and legend.bottom() <= canvas.height() + 0.5
+    view.apply_font_scale(1.0)
+    view.resize(1280, 720)
+    QApplication.processEvents()
+    assert not page.compact()
+    held = {grid.itemAt(i) for i in range(grid.count())}
+    for plot in (page.emb_plot, page.train.plot, page.smooth.plot):
+        assert plot in held and plot.isVisible() and plot.geometry().height() > 50
 
 
 def test_graph_positions_colours_and_edges(view, frames):

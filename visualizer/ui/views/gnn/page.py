@@ -230,7 +230,16 @@ class GNNPage(Page):
             self.canvas.ci.layout.setColumnMinimumWidth(0, share)
         if self._once("compact", compact):
             ci = self.canvas.ci
-            for plot in (self.emb_plot, self.train.plot, self.smooth.plot):
+            grid = ci.layout
+            held = {grid.itemAt(i) for i in range(grid.count())}
+            for row, plot in enumerate((self.emb_plot, self.train.plot, self.smooth.plot)):
+                # out of the grid while hidden: a hidden item's minimum height still counted, and
+                # the three stacked plots made the canvas' rows taller than the canvas (the graph's
+                # legend and the table's axis name were cut off at presentation zoom)
+                if compact and plot in held:
+                    grid.removeItem(plot)
+                elif not compact and plot not in held:
+                    grid.addItem(plot, row, 2)
                 plot.setVisible(not compact)
             ci.layout.setColumnStretchFactor(2, 0 if compact else 7)
             ci.layout.setColumnMaximumWidth(2, 0 if compact else 1e6)
