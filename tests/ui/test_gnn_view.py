@@ -165,6 +165,28 @@ def test_a_short_canvas_takes_the_right_hand_plots_out_of_its_grid_and_puts_them
         assert plot in held and plot.isVisible() and plot.geometry().height() > 50
 
 
+def test_the_coefficient_column_keeps_its_rows_level_with_the_message_table(view, frames):
+    view.show_frame(frames["gcn"])
+    view.set_view_options({"phase": "message", "layer": 0})
+    page = page_of(view)
+    tv, cv = page.table.plot.getViewBox(), page.coef_plot.getViewBox()
+    rows = page.table.values.shape[0]
+    for size in ((1280, 720), (720, 1000), (1600, 520)):    # the table's square cells: narrow or short
+        view.resize(*size)
+        QApplication.processEvents()
+        for i in (0, rows // 2, rows):
+            t = tv.mapViewToScene(pg.Point(0, i)).y()
+            c = cv.mapViewToScene(pg.Point(0, i)).y()
+            assert abs(t - c) <= 0.5, (size, i, t, c)
+    # one column ("norm") is named by its title, not again under it; GAT's heads keep their labels
+    assert not page.coef_plot.getAxis("bottom").isVisible()
+    view.show_frame(frames["gat"])
+    view.set_view_options({"head": -1})
+    assert page.coef.values.shape[1] > 1 and page.coef_plot.getAxis("bottom").isVisible()
+    view.resize(1280, 720)
+    QApplication.processEvents()
+
+
 def test_graph_positions_colours_and_edges(view, frames):
     frame = frames["gat"]
     view.show_frame(frame)

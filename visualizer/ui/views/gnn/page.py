@@ -76,9 +76,11 @@ class GNNPage(Page):
         self.table_layout = table
         self.table = self.heatmap(add_plot(table, 0, 0))
         self.coef_plot = add_plot(table, 0, 1)
-        self.coef = self.heatmap(self.coef_plot, colorbar=False)
+        self.coef = self.heatmap(self.coef_plot, colorbar=False, square=False)   # rows level with the table's
         self.coef_plot.hideAxis("left")
         self.table.hovered.connect(self.hint)
+        for vb in (self.table.plot.getViewBox(), self.coef_plot.getViewBox()):
+            vb.sigResized.connect(self._align_coef)
         self.coef.hovered.connect(self.hint)
         table.layout.setColumnStretchFactor(0, 10)
         table.layout.setColumnStretchFactor(1, 1)
@@ -288,9 +290,32 @@ class GNNPage(Page):
             self.coef_plot.setVisible(on)
             self.table_layout.layout.setColumnMaximumWidth(1, 1e6 if on else 0)
             self.table_layout.layout.setColumnMinimumWidth(1, 44 * self.scale * (len(table.coef_cols) if on else 0))
+        # one column ("norm", GAT's mean α) is named by its title: its label under it said it again
+        one = on and len(table.coef_cols) == 1 and table.coef_cols[0] == table.coef_title
+        if self._once("coef_label", one):
+            (self.coef_plot.hideAxis if one else self.coef_plot.showAxis)("bottom")
         if on:
             self.coef.set_matrix(table.coef, table.rows, table.coef_cols, title=table.coef_title,
                                  levels=(0.0, self.coef_top.fit(float(np.max(table.coef)))))
+            self._align_coef()
+
+    def _align_coef(self, *_) -> None:
+        """The coefficient column's rows level with the message table's: the table's cells are
+        square, so where it is narrow its rows fill only part of its height, and the column (not
+        square) had spread the same rows over all of it."""
+        if not self.coef_plot.isVisible() or self.coef.values is None:
+            return
+        tv, cv = self.table.plot.getViewBox(), self.coef_plot.getViewBox()
+        t, c = tv.sceneBoundingRect(), cv.sceneBoundingRect()
+        if t.height() <= 1 or c.height() <= 1:
+            return
+        y0, y1 = tv.viewRange()[1]
+        per_pixel = (y1 - y0) / t.height()
+        top = y0 + (c.top() - t.top()) * per_pixel       # row 0 at the top (both inverted)
+        bottom = top + c.height() * per_pixel
+        now = cv.viewRange()[1]
+        if abs(now[0] - top) > 1e-6 * (y1 - y0) or abs(now[1] - bottom) > 1e-6 * (y1 - y0):
+            cv.setYRange(top, bottom, padding=0)
 
     def _graph_title(self, frame, options, layer: int) -> str:
         by = options.get("color_by", "class")
