@@ -9,13 +9,14 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QTextCursor, QTextDocument, QTextDocumentFragment
+from PySide6.QtGui import QColor, QFontMetricsF, QImage, QTextCursor, QTextDocument, QTextDocumentFragment
 from PySide6.QtWidgets import QGraphicsItem
 
 from visualizer.ui.fonts import BASE_POINT_SIZE, font  # noqa: F401 - re-exported for views
 from visualizer.ui.i18n import tr
 from visualizer.ui.theme import Theme
 from visualizer.ui.widgets.colors import QUANTITY_CMAPS, cmap_name, colormap  # noqa: F401 - re-exported
+from visualizer.ui.widgets.labels import LabelLayer
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
 
@@ -68,52 +69,6 @@ class MatrixImage(pg.ImageItem):
         q = self.qimage
         if q is not None and q.format() != QImage.Format.Format_ARGB32_Premultiplied:
             self.qimage = q.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
-
-
-class CellTexts(pg.GraphicsObject):
-    """The numbers written in a heatmap's cells, painted by one item at the painter's own size
-    (not scaled with the view): a TextItem per cell laid its document out again on every new
-    number and was painted and hit-tested as an item of its own. `cells`: (x, y, text, colour),
-    each centred on (x, y) in the plot's data coordinates."""
-
-    def __init__(self):
-        super().__init__()
-        self.cells: list[tuple[float, float, str, QColor]] = []
-        self.font = QFont()
-        self._rect = QRectF()
-
-    def set_cells(self, cells: list, rect: QRectF) -> None:
-        if rect != self._rect:
-            self.prepareGeometryChange()
-            self._rect = QRectF(rect)
-        if cells != self.cells:
-            self.cells = cells
-            self.update()
-
-    def set_font(self, font_: QFont) -> None:
-        if font_ != self.font:
-            self.font = QFont(font_)
-            self.update()
-
-    def texts(self) -> list[str]:
-        return [cell[2] for cell in self.cells]
-
-    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
-        return self._rect
-
-    def paint(self, painter, *_args) -> None:
-        if not self.cells:
-            return
-        to_device = painter.transform()
-        painter.save()
-        painter.resetTransform()
-        painter.setFont(self.font)
-        height = QFontMetricsF(self.font).height()
-        for x, y, text, color in self.cells:
-            at = to_device.map(QPointF(x, y))
-            painter.setPen(color)
-            painter.drawText(QRectF(at.x() - 500, at.y() - height / 2, 1000, height), Qt.AlignmentFlag.AlignCenter, text)
-        painter.restore()
 
 
 class PlotCanvas(pg.GraphicsLayoutWidget):
@@ -733,8 +688,9 @@ class Heatmap(QObject):
             plot.hideAxis("bottom")
         self._shown_look = self._shown_shape = self._shown_levels = None   # what set_matrix last set
         self._shown_image: tuple | None = None     # (the image, its levels, its look) last set
-        self.cell_texts = CellTexts()         # the numbers in the cells, one item for them all
+        self.cell_texts = LabelLayer()        # the numbers in the cells, one item for them all
         self.cell_texts.setZValue(2)
+        self._cells: list = []                # (x, y, text, ink) of every number to write
         plot.addItem(self.cell_texts)
         self._mask_items: list = []
         self._ticks: tuple | None = None
@@ -916,7 +872,7 @@ class Heatmap(QObject):
                     v = values[i, j]
                     text = "−∞" if v == -np.inf else ("" if not np.isfinite(v) else f"{v:.2f}")
                     cells.append((j + 0.5, i + 0.5, text, dark_ink if light[i, j] else light_ink))
-        self.cell_texts.set_cells(cells, QRectF(0, 0, c, r))
+        self._cells = cells
         self._fit_cell_text()
 
     def cell_pixels(self) -> tuple[float, float]:
@@ -929,26 +885,21 @@ class Heatmap(QObject):
 
     def _fit_cell_text(self, *_args) -> None:
         """Numbers in the cells only where they fit: the usual size, else smaller, else none."""
-        texts = self.cell_texts
-        if not texts.cells:
-            self.cell_text_shown = False
-            texts.setVisible(False)
-            return
-        w, h = self.cell_pixels()
-        widest = max((cell[2] for cell in texts.cells), key=len)
         chosen = None
-        for delta in (-2.0, -3.0, -4.0):
-            f = self._cell_font(delta)
-            if f.pointSizeF() < 6.0:
-                break
-            fm = QFontMetricsF(f)
-            if fm.horizontalAdvance(widest) + 4 <= w and fm.height() + 1 <= h:
-                chosen = f
-                break
+        if self._cells:
+            w, h = self.cell_pixels()
+            widest = max((cell[2] for cell in self._cells), key=len)
+            for delta in (-2.0, -3.0, -4.0):
+                f = self._cell_font(delta)
+                if f.pointSizeF() < 6.0:
+                    break
+                fm = QFontMetricsF(f)
+                if fm.horizontalAdvance(widest) + 4 <= w and fm.height() + 1 <= h:
+                    chosen = f
+                    break
         self.cell_text_shown = chosen is not None
-        if chosen is not None:
-            texts.set_font(chosen)
-        texts.setVisible(chosen is not None)
+        self.cell_texts.set_labels(self._cells, chosen or self._cell_font(-2.0), True, None)
+        self.cell_texts.setVisible(chosen is not None)
 
     def _draw_mask(self, masked) -> None:
         for item in self._mask_items:

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QPen
 from PySide6.QtWidgets import QGraphicsItem
 
 from visualizer.ui.i18n import tr
 from visualizer.ui.widgets.dots import DotLayer, DotStyle
+from visualizer.ui.widgets.labels import LabelLayer
 from visualizer.ui.widgets.plots import LegendRow, css_size, font, set_title, short_label
 
 LABEL_ALL_MAX = 40        # label every node up to this many nodes
@@ -144,74 +145,6 @@ def capped(edge_index: np.ndarray) -> np.ndarray:
     if count <= MAX_DRAWN_EDGES:
         return edge_index
     return edge_index[:, np.sort(np.random.default_rng(0).choice(count, size=MAX_DRAWN_EDGES, replace=False))]
-
-
-class LabelLayer(pg.GraphicsObject):
-    """Every node label in one item, painted in scene pixels at its node's position (pyqtgraph's
-    TextItem is one item per label, each re-laid out whenever anything moves). Labels beside
-    a node sit on a plate of the background colour, so a faded label stays readable over edges."""
-
-    def __init__(self):
-        super().__init__()
-        self.labels: list[tuple[float, float, str, QColor]] = []
-        self.font = None
-        self.inside = False
-        self.plate: QColor | None = None
-        self._key = None
-        self.setZValue(20)
-
-    def set_labels(self, labels, font, inside: bool, plate: QColor | None) -> None:
-        key = (tuple((x, y, t, c.rgba()) for x, y, t, c in labels), font.toString(), inside,
-               None if plate is None else plate.rgba())
-        if key == self._key:
-            return
-        self._key = key
-        self.prepareGeometryChange()
-        self.labels, self.font, self.inside, self.plate = list(labels), font, inside, plate
-        self.update()
-
-    def texts(self) -> list[str]:
-        return [t for _, _, t, _ in self.labels]
-
-    def viewTransformChanged(self):  # noqa: N802 - pyqtgraph's name: the margins are in pixels
-        self.prepareGeometryChange()
-
-    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
-        if not self.labels or self.font is None:
-            return QRectF()
-        xs = [x for x, _, _, _ in self.labels]
-        ys = [y for _, y, _, _ in self.labels]
-        fm = QFontMetricsF(self.font)
-        wide = max(fm.horizontalAdvance(t) for _, _, t, _ in self.labels) + 2 * fm.height()
-        pw, ph = self.pixelWidth() or 0.0, self.pixelHeight() or 0.0
-        return QRectF(min(xs) - wide * pw, min(ys) - 2 * fm.height() * ph,
-                      max(xs) - min(xs) + 2 * wide * pw, max(ys) - min(ys) + 4 * fm.height() * ph)
-
-    def paint(self, p, *args) -> None:
-        if not self.labels or self.font is None:
-            return
-        to_scene = self.sceneTransform()
-        scene_to_device = to_scene.inverted()[0] * p.transform()
-        p.save()
-        p.setTransform(scene_to_device)
-        p.setFont(self.font)
-        fm = QFontMetricsF(self.font)
-        h = fm.height()
-        pad = max(1.0, 0.15 * h)
-        for x, y, text, color in self.labels:
-            at = to_scene.map(QPointF(x, y))
-            w = fm.horizontalAdvance(text)
-            if self.inside:
-                rect = QRectF(at.x() - w / 2, at.y() - h / 2, w, h)
-            else:
-                rect = QRectF(at.x() + 0.45 * h + pad, at.y() - h / 2, w, h)
-                if self.plate is not None:
-                    p.setPen(Qt.PenStyle.NoPen)
-                    p.setBrush(self.plate)
-                    p.drawRoundedRect(rect.adjusted(-pad, 0, pad, 0), pad, pad)
-            p.setPen(color)
-            p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
-        p.restore()
 
 
 class GraphPlot(QObject):
