@@ -10,7 +10,7 @@ import pytest
 from tests.support import RUNNER_TIMEOUT as TIMEOUT
 from tests.support import Consumer, sync
 from tests.support_labs import RegressionLab
-from visualizer.core.worker import LAB_FRAME_BUDGET, LAB_FRAME_WAIT_MAX, LabLoop
+from visualizer.core.worker import LAB_FRAME_BUDGET, LAB_FRAME_WAIT_MAX, TIMELINE_EVERY, LabLoop
 from visualizer.ui.runner import ERROR, PAUSED, READY, RUNNING, STOPPED, LabRunner
 
 
@@ -159,6 +159,33 @@ def test_slow_drawing_spaces_frames_out_while_training():
     assert loop._frame_interval() == pytest.approx(0.5)  # training: drawing ≤ 20 % of the time
     loop._handle("consumed", 0.001)
     assert loop._frame_interval() == pytest.approx(0.7 * 0.1 / 0.2 + 0.3 * 0.001 / 0.2)
+
+
+def test_rewind_reports_come_a_few_times_a_second_while_training_and_at_once_when_paused():
+    """Checkpoints come up to ~30×/s while training; the window hears of them TIMELINE_EVERY
+    apart (the latest), and of a step taken by hand or a pause at once."""
+    loop = LabLoop(None, RegressionLab, device="cpu", seed=0, options={}, max_fps=30, ui_budget=0.2,
+                   threads=1, name="regression", window_pid=0)
+    sent = []
+    loop._send = lambda *message: sent.append(message)
+    loop.timeline.overhead = 0                 # a checkpoint after every step
+    assert loop._build()
+    reports = lambda: [m[1][-1] for m in sent if m[0] == "timeline"]   # noqa: E731 - the newest kept step
+    sent.clear()                               # the build's report (step 0) was just sent
+    loop._playing = True
+    for _ in range(3):
+        loop._step()
+    loop._report_owed_timeline()               # not due yet
+    assert reports() == []
+    loop._timeline_sent -= TIMELINE_EVERY      # TIMELINE_EVERY later
+    loop._report_owed_timeline()
+    assert reports() == [3]
+    loop._step()
+    loop._playing = False                      # paused: what is owed is said at once
+    loop._report_owed_timeline()
+    assert reports() == [3, 4]
+    loop._step(by_hand=True)
+    assert reports() == [3, 4, 5]
 
 
 def test_slow_frame_making_spaces_frames_out_while_training():

@@ -9,8 +9,10 @@
 Checkpoints are the labs' own session states (core/session_file.py), so a rewound lab is the
 same, bit for bit, as it was at that step. The ring stays within its memory budget by
 thinning: when full, every other checkpoint is dropped (the first and the newest stay) and the
-spacing doubles, so it always spans the whole run. Taking one costs at most `overhead` of the
-training time: the next is due only after cost / overhead seconds.
+spacing doubles, so it always spans the whole run. Keeping one (capturing and counting it) costs
+at most `overhead` of the training time: the next is due only after cost / overhead seconds.
+Rewinding needs a point every few tenths of a second, not after every step: 2 % by default, which
+the training's throughput pays (bench/throughput.py).
 """
 
 from __future__ import annotations
@@ -32,12 +34,13 @@ def state_bytes(state: dict) -> int:
 
 
 class Timeline:
-    def __init__(self, budget_bytes: int = DEFAULT_BUDGET, every: int = 1, overhead: float = 0.05):
+    def __init__(self, budget_bytes: int = DEFAULT_BUDGET, every: int = 1, overhead: float = 0.02):
         self.budget = int(budget_bytes)
         self.every = max(1, int(every))   # steps between checkpoints; doubles when thinned
         self.overhead = overhead
         self.points: dict[int, dict] = {}  # step -> state
         self.sizes: dict[int, int] = {}
+        self._last: int | None = None      # the newest kept step (due() is asked after every step)
         self._next_time = 0.0
         self._future: dict[int, dict] | None = None   # what the last branch dropped (for undo)
         self._future_sizes: dict[int, int] = {}
@@ -56,21 +59,26 @@ class Timeline:
         took by hand) not before the capture-cost pause has passed."""
         if step in self.points:
             return False
-        if not self.points:
+        if self._last is None:
             return True
-        last = max(self.points)
-        return step >= last + self.every and (now or time.perf_counter() >= self._next_time)
+        return step >= self._last + self.every and (now or time.perf_counter() >= self._next_time)
 
     def add(self, step: int, state: dict, cost: float = 0.0) -> None:
         """Keep `state` as the checkpoint of `step` (it took `cost` seconds to capture)."""
+        began = time.perf_counter()
         size = state_bytes(state)
         if size > self.budget:
             return   # one state larger than the whole budget: keep none rather than break it
         self.points[step] = state
         self.sizes[step] = size
-        self._next_time = time.perf_counter() + cost / self.overhead if self.overhead else 0.0
         while self.bytes > self.budget and len(self.points) > 2:
             self._thin()
+        self._kept()
+        now = time.perf_counter()
+        self._next_time = now + (cost + now - began) / self.overhead if self.overhead else 0.0
+
+    def _kept(self) -> None:
+        self._last = max(self.points) if self.points else None
 
     def _thin(self) -> None:
         steps = self.steps()
@@ -79,6 +87,7 @@ class Timeline:
             if step not in keep:
                 del self.points[step], self.sizes[step]
         self.every *= 2
+        self._kept()
 
     def clear(self) -> None:
         self.points.clear()
@@ -86,6 +95,7 @@ class Timeline:
         self._future, self._future_sizes, self._branch_point = None, {}, None
         self.every = 1
         self._next_time = 0.0
+        self._kept()
 
     # ---- going back ----------------------------------------------------------------------------------
     def at(self, step: int) -> dict:
@@ -109,6 +119,7 @@ class Timeline:
         self._future_sizes = {s: self.sizes.pop(s) for s in later}
         self._branch_point = step
         self._next_time = 0.0
+        self._kept()
         return True
 
     @property
@@ -125,5 +136,6 @@ class Timeline:
         self.points.update(self._future)
         self.sizes.update(self._future_sizes)
         self._future, self._future_sizes, self._branch_point = None, {}, None
-        last = max(self.points)
+        self._kept()
+        last = self._last
         return last, self.points[last]

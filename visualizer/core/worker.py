@@ -41,6 +41,10 @@ LAB_FRAME_BUDGET = 0.08   # while training, making frames takes at most this sha
 LAB_FRAME_WAIT_MAX = 2.0  # ... but a frame comes at least this often (s): a 100k-node graph's
                           # 0.4 s snapshot would otherwise show training every 5 s
 HEARTBEAT = 0.25   # seconds between ("steps", ...) messages while training: the window's sign of life
+TIMELINE_EVERY = 0.25  # seconds between rewind reports while training (checkpoints come up to ~30×/s;
+                       # each report is pickled here, unpickled and laid out in the window)
+POLL_EVERY = 0.002  # training flat out, the pipe is looked at this often, not after every step
+                    # (a poll is a system call: ~2 % of a 2 ms step)
 
 
 def describe_error(exc: BaseException, doing: str) -> str:
@@ -107,6 +111,8 @@ class LabLoop:
         self._step_interval = 0.0    # seconds between steps (slow motion); 0 = full speed
         self._stop = False
         self._last_heartbeat = 0.0
+        self._timeline_sent = -1e9
+        self._timeline_owed = False  # a checkpoint was kept while training and not reported yet
         budget = os.environ.get("VISUALIZER_REWIND_MB")
         self.timeline = Timeline(int(float(budget) * (1 << 20)) if budget else DEFAULT_BUDGET)
         self._rewound_to: int | None = None   # the step a rewind went back to, until the run goes on
@@ -146,9 +152,10 @@ class LabLoop:
 
         limit_torch_threads(self._threads or default_threads())
         self._build()
-        last_emit = 0.0
+        last_emit = polled_at = 0.0
         next_step_at = 0.0
         while not self._stop:
+            self._report_owed_timeline()
             can_step = self._playing and self.lab is not None and self.lab.continuous
             wait: float | None = None
             if can_step and self._step_interval:
@@ -158,12 +165,17 @@ class LabLoop:
             elif self._dirty and not self._frame_pending:
                 wait = max(0.0, last_emit + self._frame_interval() - time.perf_counter())
             try:
-                ready = self.conn.poll(wait)
+                if wait == 0.0 and time.perf_counter() - polled_at < POLL_EVERY:
+                    ready = False
+                else:
+                    ready = self.conn.poll(wait)
+                    polled_at = time.perf_counter()
                 command = self.conn.recv() if ready else None
             except (EOFError, OSError):
                 break  # the window is gone
             if command is not None:
                 self._handle(*command)
+                polled_at = -1.0
                 continue  # drain every queued command before the next step
             if self._stop:
                 break
@@ -291,10 +303,22 @@ class LabLoop:
             self.timeline.budget = 0
             return
         self.timeline.add(self.lab.steps, state, cost=time.perf_counter() - start)
-        self._send_timeline()
+        self._send_timeline(soon=self._playing and not by_hand)
 
-    def _send_timeline(self) -> None:
+    def _send_timeline(self, soon: bool = False) -> None:
+        """Report the kept steps to the window; `soon` (a checkpoint while training): at most every
+        TIMELINE_EVERY, the latest (the loop sends an owed one when it is due or training stops)."""
+        now = time.perf_counter()
+        if soon and now - self._timeline_sent < TIMELINE_EVERY:
+            self._timeline_owed = True
+            return
+        self._timeline_owed = False
+        self._timeline_sent = now
         self._send("timeline", self.timeline.steps(), self._rewound_to, self.timeline.can_undo, self.timeline.bytes)
+
+    def _report_owed_timeline(self) -> None:
+        if self._timeline_owed and (not self._playing or time.perf_counter() - self._timeline_sent >= TIMELINE_EVERY):
+            self._send_timeline()
 
     def _rewind(self, step: int) -> None:
         if not self.timeline.points:

@@ -25,7 +25,7 @@ import threading
 import time
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from visualizer.core import transport
 from visualizer.core.registry import LabFactory  # noqa: F401 - the window builds labs with it
@@ -412,18 +412,10 @@ class RunnerBinding(QObject):
     runner is current. Signals still queued from a runner that was replaced are dropped here;
     QObject.sender() is not used, since the sender may already be gone when they arrive."""
 
-    TIMELINE_EVERY = 0.25   # seconds: the lab's process reports its rewind points up to ~50×/s
-                            # while training; each shown report re-laid out the window
-
     def __init__(self, window, runner: LabRunner):
         super().__init__(window)
         self.window = window
         self.runner = runner
-        self._timeline: dict | None = None     # the latest report not shown yet
-        self._timeline_shown_at = -1e9
-        self._timeline_timer = QTimer(self)
-        self._timeline_timer.setSingleShot(True)
-        self._timeline_timer.timeout.connect(self._show_timeline)
         runner.frame_ready.connect(self.frame)
         runner.state_changed.connect(self.state)
         runner.failed.connect(self.failed)
@@ -455,21 +447,7 @@ class RunnerBinding(QObject):
 
     @Slot(object)
     def timeline(self, info: dict) -> None:
-        """Shown at once; while training, reports coming faster are shown TIMELINE_EVERY apart (the
-        latest one). A rewind, a reset or a step is said at once: the lab is not playing."""
-        if not self._current():          # a report still queued from a runner that was replaced
-            return
-        self._timeline = info
-        wait = self._timeline_shown_at + self.TIMELINE_EVERY - time.perf_counter()
-        if wait <= 0 or not self.runner.playing:
-            self._timeline_timer.stop()
-            self._show_timeline()
-        elif not self._timeline_timer.isActive():
-            self._timeline_timer.start(int(wait * 1000) + 1)
-
-    @Slot()
-    def _show_timeline(self) -> None:
-        info, self._timeline = self._timeline, None
-        if info is not None and self._current():
-            self._timeline_shown_at = time.perf_counter()
+        """The lab's process reports its rewind points a few times a second while training
+        (worker.TIMELINE_EVERY), at once when paused."""
+        if self._current():          # not a report still queued from a runner that was replaced
             self.window.timeline.show_timeline(info)
