@@ -9,7 +9,7 @@ one multiprocessing Pipe:
                      ("rewind", step) ("undo_branch",)
                      ("request", id, name, args) ("stop",)
     child → window   ("state", s) ("failed", message) ("lab_ready", info) ("frame", payload)
-                     ("steps", lab_steps, steps_done) ("reply", id, ok, value)
+                     ("steps", lab_steps, steps_done, step_seconds) ("reply", id, ok, value)
                      ("timeline", kept_steps, rewound_to, can_undo, bytes)
 
 A frame is sent only when the previous one has been drawn ("consumed") and the frame interval
@@ -119,6 +119,7 @@ class LabLoop:
         self.lab = None
         self.state = LOADING
         self.steps_done = 0
+        self.step_seconds = 0.0      # time spent inside lab.step() (the rest: frames, checkpoints, messages)
 
     # ---- talking to the window -----------------------------------------------------------------
     def _send(self, *message) -> None:
@@ -144,7 +145,7 @@ class LabLoop:
         now = time.perf_counter()
         if force or now - self._last_heartbeat >= HEARTBEAT:
             self._last_heartbeat = now
-            self._send("steps", getattr(self.lab, "steps", 0), self.steps_done)
+            self._send("steps", getattr(self.lab, "steps", 0), self.steps_done, self.step_seconds)
 
     # ---- the loop ------------------------------------------------------------------------------
     def run(self) -> None:
@@ -275,6 +276,7 @@ class LabLoop:
             self.timeline.branch(self._rewound_to)
             self._rewound_to = None
             self._send_timeline()
+        began = time.perf_counter()
         try:
             self.lab.step()
         except Exception as exc:  # noqa: BLE001
@@ -282,6 +284,7 @@ class LabLoop:
             self._fail(exc, f"Step {self.lab.steps + 1} of the {self._name} lab")
             self._heartbeat(force=True)
             return
+        self.step_seconds += time.perf_counter() - began
         self.steps_done += 1
         self._dirty = True
         self._checkpoint(by_hand=by_hand)

@@ -137,6 +137,7 @@ class LabRunner(QObject):
         self.continuous = False
         self.lab_steps = 0           # the lab's own step counter, as last reported
         self.steps_done = 0          # steps taken by this process (for steps/s)
+        self.step_seconds = 0.0      # its time inside lab.step(): the share of its time training gets
         self.frames_emitted = 0
         self.exit_code: int | None = None
         self.timeline: dict = {"steps": [], "rewound_to": None, "can_undo": False, "bytes": 0}
@@ -217,7 +218,7 @@ class LabRunner(QObject):
             frame.serial = self.frames_emitted   # frames after a request's answer have higher serials
             self.frame_ready.emit(frame)
         elif kind == "steps":
-            self.lab_steps, self.steps_done = message[1], message[2]
+            self.lab_steps, self.steps_done, self.step_seconds = message[1], message[2], message[3]
             self._busy_since = None
         elif kind == "state":
             self._busy_since = None
