@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QLabel
 
 from visualizer.ui.i18n import tr
+from visualizer.ui.widgets.labels import SteadyLabel
 from visualizer.ui.runner import ERROR, LOADING, PAUSED, READY, RUNNING, STOPPED
 
 STATE_TEXT = {LOADING: "Loading…", READY: "Ready", RUNNING: "Running", PAUSED: "Paused", ERROR: "Error",
@@ -19,7 +20,7 @@ class StatusLine(QObject):
     def __init__(self, window):
         super().__init__(window)
         self.window = window
-        self.state, self.rate, self.device = QLabel(), QLabel(), QLabel()
+        self.state, self.rate, self.device = QLabel(), SteadyLabel(), QLabel()   # the rate changes 2×/s
         for w in (self.state, self.rate, self.device):
             window.statusBar().addPermanentWidget(w)
         self.frames_drawn = 0

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
 
 from visualizer.ui.i18n import tr
+from visualizer.ui.widgets.labels import SteadyLabel
 
 
 class TimelineBar(QWidget):
@@ -22,7 +23,7 @@ class TimelineBar(QWidget):
         self.slider = QSlider(Qt.Horizontal)
         self.slider.setRange(0, 0)
         self.slider.setPageStep(1)
-        self.where = QLabel()
+        self.where = SteadyLabel()   # a new step 4×/s while training
         self.undo = QPushButton()
         self.undo.clicked.connect(self.undo_requested)
         layout = QHBoxLayout(self)
