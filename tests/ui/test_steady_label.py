@@ -4,7 +4,7 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QWidget
 
-from visualizer.ui.widgets.labels import SteadyLabel
+from visualizer.ui.widgets.steady_label import SteadyLabel
 
 
 class LayoutRequests(QObject):

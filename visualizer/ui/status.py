@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QLabel
 
 from visualizer.ui.i18n import tr
-from visualizer.ui.widgets.labels import SteadyLabel
+from visualizer.ui.widgets.steady_label import SteadyLabel
 from visualizer.ui.runner import ERROR, LOADING, PAUSED, READY, RUNNING, STOPPED
 
 STATE_TEXT = {LOADING: "Loading…", READY: "Ready", RUNNING: "Running", PAUSED: "Paused", ERROR: "Error",

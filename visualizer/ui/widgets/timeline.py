@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
 
 from visualizer.ui.i18n import tr
-from visualizer.ui.widgets.labels import SteadyLabel
+from visualizer.ui.widgets.steady_label import SteadyLabel
 
 
 class TimelineBar(QWidget):
