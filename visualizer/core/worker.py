@@ -44,7 +44,7 @@ HEARTBEAT = 0.25   # seconds between ("steps", ...) messages while training: the
 TIMELINE_EVERY = 0.25  # seconds between rewind reports while training (checkpoints come up to ~30×/s;
                        # each report is pickled here, unpickled and laid out in the window)
 POLL_EVERY = 0.002  # training flat out, the pipe is looked at this often, not after every step
-                    # (a poll is a system call: ~2 % of a 2 ms step)
+                    # (a poll is a system call; commands still wait ≤ 2 ms)
 
 
 def describe_error(exc: BaseException, doing: str) -> str:
