@@ -141,10 +141,8 @@ class GNNLab(Lab):
         sampler = np.random.default_rng(self.seed)
         self.emb_nodes = _frozen(np.sort(sampler.choice(n, self.EMB_SAMPLE, replace=False))
                                  if self.big else np.arange(n))
-        self._emb_rows = torch.as_tensor(np.array(self.emb_nodes), device=dev)
         self.smooth_nodes = (np.sort(sampler.choice(n, self.SMOOTH_SAMPLE, replace=False))
                              if n > self.SMOOTH_SAMPLE else np.arange(n))
-        self._smooth_rows = torch.as_tensor(self.smooth_nodes, device=dev)
         self._inv_sqrt_deg = 1.0 / np.sqrt(1.0 + degree)
         self._degree_f = degree.astype(np.float64)
         self._input_smoothing: tuple | None = None
@@ -366,16 +364,19 @@ class GNNLab(Lab):
             arrays["attention_edge_index"] = np_(ei[:, keep]).astype(np.int64)
             for k, (_, alpha) in enumerate(record["attention"]):
                 arrays[f"attention_l{k}"] = np_(alpha[keep])
-        rows = self._emb_rows
+        # each layer once in float64 numpy for the measures below: on these small arrays a torch
+        # op costs ~10× a numpy one (the snapshot is paid out of training time)
+        h64 = [float64(h) for h in hs]
         arrays["emb_nodes"] = self.emb_nodes
         for k in range(L):
-            emb, var = embedding_2d(hs[k][rows].double().cpu().numpy())
+            emb, var = embedding_2d(h64[k][self.emb_nodes])
             arrays[f"emb_l{k}"] = emb
             arrays[f"emb_var_l{k}"] = var
         if self._input_smoothing is None:           # the input does not change while training
-            self._input_smoothing = (self._mean_distance(self.x), self._dirichlet(self.x))
-        arrays["smooth_distance"] = np.array([self._input_smoothing[0]] + [self._mean_distance(r) for r in hs])
-        energy = [self._input_smoothing[1]] + [self._dirichlet(r) for r in hs]
+            x64 = float64(self.x)
+            self._input_smoothing = (self._mean_distance(x64), self._dirichlet(x64))
+        arrays["smooth_distance"] = np.array([self._input_smoothing[0]] + [self._mean_distance(r) for r in h64])
+        energy = [self._input_smoothing[1]] + [self._dirichlet(r) for r in h64]
         arrays["smooth_dirichlet"] = np.array([e for e, _ in energy])
         arrays["smooth_dirichlet_rel"] = np.array([e / s if s > 0 else float("nan") for e, s in energy])
 
@@ -402,26 +403,30 @@ class GNNLab(Lab):
         }
         return Frame("gnn", self.steps, arrays, info)
 
-    def _mean_distance(self, r: torch.Tensor) -> float:
-        u = r[self._smooth_rows].double()
-        u = u / u.norm(dim=1, keepdim=True).clamp_min(1e-12)
+    def _mean_distance(self, r: np.ndarray) -> float:
+        """Mean pairwise distance between the sampled nodes' unit vectors of r (N × W, float64)."""
+        u = r[self.smooth_nodes]
+        u = u / np.maximum(np.linalg.norm(u, axis=1, keepdims=True), 1e-12)
         m = len(u)
         if m < 2:
             return float("nan")
-        d2 = (2.0 - 2.0 * (u @ u.T)).clamp_min(0.0)
-        return float(d2.sqrt().sum() / (m * (m - 1)))
+        d2 = np.maximum(2.0 - 2.0 * (u @ u.T), 0.0)
+        return float(np.sqrt(d2).sum() / (m * (m - 1)))
 
-    def _dirichlet(self, r: torch.Tensor) -> tuple[float, float]:
-        """(Dirichlet energy, mean squared norm) of a representation r (N × W), in float64:
+    def _dirichlet(self, r: np.ndarray) -> tuple[float, float]:
+        """(Dirichlet energy, mean squared norm) of a representation r (N × W, float64):
         Σ_i Σ_{j∈N(i)} ‖a_i − a_j‖² = 2 Σ_i d_i ‖a_i‖² − 2 Σ_i a_i · (A a)_i with a = r/√(1+d)
         (one sparse product instead of gathering both ends of every edge)."""
         n = r.shape[0]
-        r = r.detach().cpu().numpy().astype(np.float64)
         a = r * self._inv_sqrt_deg[:, None]
         sq = np.einsum("ij,ij->i", a, a)
         cross = float(np.einsum("ij,ij->", a, self._adjacency @ a))
         energy = max(0.0, 2.0 * float(self._degree_f @ sq) - 2.0 * cross) / n
         return energy, float(np.einsum("ij,ij->", r, r)) / n
+
+
+def float64(t: torch.Tensor) -> np.ndarray:
+    return t.detach().cpu().numpy().astype(np.float64)
 
 
 def embedding_2d(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
