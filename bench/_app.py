@@ -17,13 +17,14 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 def parse_options(argv: list[str]) -> tuple[str, dict, float]:
     """`[EXPLAINER --name value ...] [--seconds S]` → (explainer id, option values, seconds).
     Default: the attention explainer's live training, 8 s."""
-    argv = list(argv) or ["attention", "--model", "train"]
+    argv = list(argv)
     seconds = 8.0
     if "--seconds" in argv:
         i = argv.index("--seconds")
         seconds = float(argv[i + 1])
         del argv[i:i + 2]
-    explainer = argv[0] if argv else "attention"
+    argv = argv or ["attention", "--model", "train"]   # also with only --seconds (it measured a still lab)
+    explainer = argv[0]
     values, i = {}, 1
     while i < len(argv) - 1:
         values[argv[i].lstrip("-").replace("-", "_")] = argv[i + 1]
