@@ -130,7 +130,7 @@ def main():
         app.processEvents()
         time.sleep(0.01)
     real_decode = transport.decode
-    def freeze(payload):                      # the window hangs while a frame is in shared memory
+    def freeze(payload, *kept):               # the window hangs while a frame is in shared memory
         print(runner.child_pid, payload[4], flush=True)
         time.sleep(3600)
     transport.decode = freeze

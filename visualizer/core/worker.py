@@ -5,7 +5,7 @@ one multiprocessing Pipe:
 
     window → child   ("play",) ("pause",) ("step",) ("reset", seed) ("params", {...})
                      ("device", name) ("speed", seconds_between_steps) ("budget", share)
-                     ("consumed", seconds) ("restore", session_state)
+                     ("consumed", seconds) ("resync",) ("restore", session_state)
                      ("rewind", step) ("undo_branch",)
                      ("request", id, name, args) ("stop",)
     child → window   ("state", s) ("failed", message) ("lab_ready", info) ("frame", payload)
@@ -391,6 +391,9 @@ class LabLoop:
                 cost = min(float(arg), 0.1)  # one slow frame (a page switch) must not stall the view
                 self._ui_cost = cost if not self._ui_cost else 0.7 * self._ui_cost + 0.3 * cost
             self._frame_pending = False
+            return
+        if name == "resync":          # the window lost track of the arrays it holds
+            self._frames.resync()
             return
         if name == "speed":
             self._step_interval = arg

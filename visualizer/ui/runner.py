@@ -177,6 +177,7 @@ class LabRunner(QObject):
             self.failed.emit(describe_error(exc, f"Starting the {self._name} process"))
             return
         self.child_pid = process.pid
+        self._kept: dict = {}   # this process's read-only frame arrays, sent once (core/transport.py)
         child_conn.close()   # ours; the child has its own: EOF now means the child is gone
         self._last_heard = time.perf_counter()
         while True:
@@ -208,9 +209,11 @@ class LabRunner(QObject):
         kind = message[0]
         if kind == "frame":
             try:
-                frame = transport.decode(message[1])
+                frame = transport.decode(message[1], self._kept)
             except Exception as exc:  # noqa: BLE001
                 self.failed.emit(describe_error(exc, "Receiving a frame"))
+                self._kept.clear()
+                self._send("resync")          # the next frame sends every array again
                 self._send("consumed", None)
                 return
             self.lab_steps = frame.step
