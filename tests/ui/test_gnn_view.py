@@ -408,6 +408,14 @@ def test_labels_are_one_item_that_holds_what_is_shown(view, frames):
     before = graph.labels._key
     view.show_frame(frames["gcn"])                            # nothing changed: nothing re-laid out
     assert graph.labels._key is before
+    frame = frames["gcn"]
+    hops = np.asarray(frame["hops"])
+    names = [str(n) for n in frame["node_names"]]
+    for layer in (0, 1, 0):                                   # the field grows and shrinks: labels follow
+        view.set_view_options({"layer": layer})
+        dim = {text for x, y, text, color in graph.labels.labels if color.alpha() < 255}
+        outside = {names[i] for i in np.flatnonzero((hops < 0) | (hops > layer + 1)) if names[i] in graph.shown_labels}
+        assert dim == outside and len(graph.labels.labels) == len(graph.shown_labels)
 
 
 def test_an_embedding_that_spreads_out_moves_its_range_every_few_frames_and_stays_inside():

@@ -191,6 +191,7 @@ class GraphPlot(QObject):
         self.turned = False
         self._layout: tuple | None = None        # (graph key, layout, extent, layout turned)
         self.shown_labels: list[str] = []
+        self._labels_key = None
         self._hover_row = -1
 
     # ---- drawing ------------------------------------------------------------------------------
@@ -392,6 +393,13 @@ class GraphPlot(QObject):
         else:
             f = font(self.scale, delta=-1.5)
         theme = self.theme
+        picked = np.asarray(rows, dtype=np.int64)
+        key = (picked.tobytes(), tuple(names[picked].tolist()), self.pos[picked].tobytes(),
+               np.asarray(near)[picked].tobytes(), inside, f.toString(), theme.foreground, theme.background,
+               (np.asarray(colors.index)[picked].tobytes(), tuple(colors.palette)) if inside else None)
+        if key == self._labels_key:     # the same labels as last frame (most frames): ~0.3 ms saved
+            return
+        self._labels_key = key
         faded = qcolor(theme.foreground, 150)          # outside the receptive field: dimmer, still read
         labels = []
         for row in rows:
