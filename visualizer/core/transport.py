@@ -88,8 +88,8 @@ def decode(payload: tuple, kept: dict | None = None):
     from visualizer.core.frame import Frame
 
     kind, step, info, small, segment, refs, order, same, keep = payload
-    if same and (kept is None or any(name not in kept for name in same)):
-        missing = [name for name in same if kept is None or name not in kept]
+    missing = [name for name in same if kept is None or name not in kept]
+    if missing:
         raise ValueError(f"the frame refers to arrays sent earlier that this window does not hold: {missing[:4]}")
     arrays = dict(small)
     if same:
