@@ -366,14 +366,14 @@ class GNNLab(Lab):
                 arrays[f"attention_l{k}"] = np_(alpha[keep])
         # each layer once in float64 numpy for the measures below: on these small arrays a torch
         # op costs ~10× a numpy one (the snapshot is paid out of training time)
-        h64 = [float64(h) for h in hs]
+        h64 = [as_float64(h) for h in hs]
         arrays["emb_nodes"] = self.emb_nodes
         for k in range(L):
             emb, var = embedding_2d(h64[k][self.emb_nodes])
             arrays[f"emb_l{k}"] = emb
             arrays[f"emb_var_l{k}"] = var
         if self._input_smoothing is None:           # the input does not change while training
-            x64 = float64(self.x)
+            x64 = as_float64(self.x)
             self._input_smoothing = (self._mean_distance(x64), self._dirichlet(x64))
         arrays["smooth_distance"] = np.array([self._input_smoothing[0]] + [self._mean_distance(r) for r in h64])
         energy = [self._input_smoothing[1]] + [self._dirichlet(r) for r in h64]
@@ -429,7 +429,7 @@ class GNNLab(Lab):
         return energy, float(np.einsum("ij,ij->", r, r)) / n
 
 
-def float64(t: torch.Tensor) -> np.ndarray:
+def as_float64(t: torch.Tensor) -> np.ndarray:
     return t.detach().cpu().numpy().astype(np.float64)
 
 
