@@ -18,6 +18,9 @@ def parse_options(argv: list[str]) -> tuple[str, dict, float]:
     """`[EXPLAINER --name value ...] [--seconds S]` → (explainer id, option values, seconds).
     Default: the attention explainer's live training, 8 s."""
     argv = list(argv)
+    if argv and argv[0] in ("-h", "--help"):
+        print((sys.modules["__main__"].__doc__ or "").strip())
+        raise SystemExit(0)
     seconds = 8.0
     if "--seconds" in argv:
         i = argv.index("--seconds")
@@ -25,6 +28,13 @@ def parse_options(argv: list[str]) -> tuple[str, dict, float]:
         del argv[i:i + 2]
     argv = argv or ["attention", "--model", "train"]   # also with only --seconds (it measured a still lab)
     explainer = argv[0]
+    from visualizer.core import registry
+
+    try:
+        registry.get(explainer)
+    except KeyError as exc:   # said here, not as a traceback from the bare loop's process
+        print(f"{sys.argv[0]}: {exc.args[0]}", file=sys.stderr)
+        raise SystemExit(2) from None
     values, i = {}, 1
     while i < len(argv) - 1:
         values[argv[i].lstrip("-").replace("-", "_")] = argv[i + 1]
