@@ -18,7 +18,7 @@ def parse_options(argv: list[str]) -> tuple[str, dict, float]:
     """`[EXPLAINER --name value ...] [--seconds S]` → (explainer id, option values, seconds).
     Default: the attention explainer's live training, 8 s."""
     argv = list(argv)
-    if argv and argv[0] in ("-h", "--help"):
+    if "-h" in argv or "--help" in argv:
         print((sys.modules["__main__"].__doc__ or "").strip())
         raise SystemExit(0)
     seconds = 8.0
