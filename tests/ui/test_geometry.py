@@ -61,6 +61,7 @@ SMALL = {
     "gan": {"width": 16, "depth": 1, "batch": 32},
 }
 TOLERANCE = 0.02
+MAX_LAYOUT_PASSES = 8     # a figure whose layout moves on after this many is itself a failure
 TEXT_TOLERANCE = 2.0   # px a text may stick out of its box, or into another text, before it counts
 OTHER_VIEWS = {"gan", "lstm", "gnn"}   # owned elsewhere: their failures are expected, not errors
 # explainer -> {1-based step: reason}: known defects of views this change does not touch
@@ -160,11 +161,31 @@ def render(view, size, scale: float, theme_name: str):
     if (view.width(), view.height()) != tuple(size):
         view.resize(*size)
     figure = view.figure_widget()
-    for _ in range(2):        # layout, paint (axes decide how their labels fit), layout again
+    # layout, paint (axes decide how their labels fit), layout again, until a paint leaves the
+    # layout as it found it: nested graphics layouts settle one level per pass of the event loop
+    # (a restyle to ×2 takes four), and the figure is measured as it was last painted
+    shape = None
+    for _ in range(MAX_LAYOUT_PASSES):
         QApplication.processEvents()
         figure.grab()
-    QApplication.processEvents()
+        shape, before = _layout_shape(figure), shape
+        if shape == before:
+            break
+    figure.setProperty("layout_settled", shape == before)
     return figure
+
+
+def _layout_shape(figure):
+    """Where every widget and every plot's view box is: unchanged from one pass to the next
+    once the figure's layout has settled."""
+    import pyqtgraph as pg
+    from PySide6.QtWidgets import QWidget
+
+    shape = [w.geometry().getRect() for w in figure.findChildren(QWidget) if w.isVisible()]
+    for canvas in _canvases(figure):
+        shape += [item.sceneBoundingRect().getRect() for item in canvas.scene().items()
+                  if isinstance(item, pg.ViewBox)]
+    return shape
 
 
 # ---- what is checked ------------------------------------------------------------------------------
@@ -197,6 +218,8 @@ def problems(figure) -> list[str]:
     from visualizer.ui.widgets.plots import ThinAxis, title_rect
 
     found: list[str] = []
+    if figure.property("layout_settled") is False:
+        found.append(f"the layout still moves after {MAX_LAYOUT_PASSES} passes of layout and paint")
     box = QRectF(0, 0, figure.width(), figure.height()).adjusted(-1, -1, 1, 1)
     rects: list[tuple[str, QRectF]] = []
     for name in ("title", "subtitle"):
@@ -417,6 +440,32 @@ def test_the_thinning_note_is_shown_when_tokens_are_left_out(qapp):
     assert any("no note" in p for p in problems(holder))
     holder.close()
     holder.deleteLater()
+
+
+def test_tick_label_fits_do_not_undo_themselves(qapp):
+    """The two decisions that made figures re-lay themselves out on every paint (the layout check
+    above saw them as 'still moves'): the labels' spacing is taken in centre order, and a vertical
+    axis does not shrink back to the width it just grew from (until its font changes)."""
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QFont
+
+    from visualizer.ui.widgets.plots import ThinAxis
+
+    # a long label left of a short one: in left-edge order the centres run backwards
+    specs = [(QRectF(c - w / 2, 0, w, 10), 0, "") for c, w in ((10, 60), (28, 6), (46, 60))]
+    specs.sort(key=lambda s: s[0].left())
+    assert ThinAxis._gap(specs) == 18
+    axis = ThinAxis("left")
+    axis.setTickFont(QFont("DejaVu Sans", 10))
+    for width in (40, 64, 41):
+        axis._updateMaxTextSize(width)
+    assert axis.textWidth == 64                # 64 came from 40: back to 41 would flip again
+    axis._updateMaxTextSize(90)
+    axis._updateMaxTextSize(70)
+    assert axis.textWidth == 70                # it grew from 64: 70 is a real change, not a flip
+    axis.setTickFont(QFont("DejaVu Sans", 7))
+    axis._updateMaxTextSize(20)
+    assert axis.textWidth == 20
 
 
 if __name__ == "__main__":   # python -m tests.ui.test_geometry EXPLAINER STEP OUT.png [WxH SCALE THEME LANG]

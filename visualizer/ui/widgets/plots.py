@@ -291,7 +291,27 @@ class ThinAxis(pg.AxisItem):
     def _updateMaxTextSize(self, x: int):  # noqa: N802 - pyqtgraph's name
         if self.rotated:
             x = max(x, int(math.ceil(self._rotated_extent)))
+        if self.orientation in ("left", "right"):
+            x = self._steady_width(x)
         return super()._updateMaxTextSize(x)
+
+    def _steady_width(self, x: int) -> int:
+        """The width for the tick labels, refusing to shrink back to the width it last grew from:
+        with a locked aspect the axis' width sets the other axis' range and so these labels (a
+        RoPE plane at ×2: '−0.5' widens the axis, the range grows, '−1' narrows it, and so on at
+        every paint). Labels fit the wider axis either way; a new font starts afresh."""
+        font = self.style.get("tickFont")
+        key = font.key() if font is not None else None
+        grew = getattr(self, "_grew_from", None)
+        if grew is not None and grew[0] != key:
+            grew = self._grew_from = None
+        if x > self.textWidth:
+            self._grew_from = (key, self.textWidth)
+        elif x < self.textWidth - 10:     # pyqtgraph's own threshold for shrinking
+            if grew is not None and x <= grew[1] + 2:
+                return self.textWidth
+            self._grew_from = None
+        return x
 
     def _set_fit(self, k: int, rotated: bool, extent: float) -> None:
         changed_note = (k > 1) != (self.thin_step > 1) or (k != self.thin_step and k > 1)
@@ -355,9 +375,11 @@ class ThinAxis(pg.AxisItem):
                     choice = ("plain", factor)
                     break
                 if self.categorical and self.rotate and self.orientation == "bottom":
-                    gap = self._gap(ordered)
                     height = max(s[0].height() for s in ordered)
                     extent = max(s[0].width() for s in ordered)
+                    # the spacing they will have once upright: the axis grows, and square cells
+                    # shrink with the plot's height
+                    gap = self._gap(ordered) * self._spacing_kept(extent - height)
                     # upright only when it costs at most ~8 characters of height
                     if gap >= height * 0.85 + 1 and extent <= 8 * height:
                         choice = ("upright", factor)
@@ -385,6 +407,23 @@ class ThinAxis(pg.AxisItem):
         self._set_fit(k, False, 0.0)
         return axis_spec, tick_specs, ordered[::k]
 
+    def _spacing_kept(self, taller: float) -> float:
+        """The share of the labels' spacing left once this bottom axis grows `taller` px: its
+        plot's view box loses that height, and with a locked aspect (square cells) the cells
+        shrink with it. Deciding on today's spacing made the labels stand up, the cells shrink,
+        the labels lie down, the cells grow, on every paint (an attention overview at ×2)."""
+        vb = self.linkedView()
+        ratio = vb.state["aspectLocked"] if vb is not None else False
+        if self.rotated or taller <= 0 or not ratio:
+            return 1.0
+        (x0, x1), (y0, y1) = vb.targetRange()
+        w, h = vb.width(), vb.height()
+        if min(w, h, x1 - x0, y1 - y0) <= 0:
+            return 1.0
+        now = min(w / (x1 - x0), h * ratio / (y1 - y0))
+        after = min(w / (x1 - x0), max(h - taller, 0.0) * ratio / (y1 - y0))
+        return after / now
+
     def _specs_at(self, p, factor: float, base):
         if base is not None:
             self.style["tickFont"] = self._font_at(factor)
@@ -404,7 +443,8 @@ class ThinAxis(pg.AxisItem):
 
     @staticmethod
     def _gap(ordered) -> float:
-        centres = [s[0].center().x() for s in ordered]
+        # by centre: in left-edge order a long label comes before the short one beside it
+        centres = sorted(s[0].center().x() for s in ordered)
         return min(b - a for a, b in zip(centres, centres[1:]))
 
     def _thin_step(self, ordered, vertical: bool) -> int:
