@@ -1,7 +1,6 @@
 """The main window: navigation, controls, export through the menu, presentation, settings."""
 
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -151,6 +150,19 @@ def test_language_switch_takes_effect_at_once(qtbot, window):
     assert window.play_action.text() == "播放"
     window.presentation.language_actions["en"].trigger()
     assert window.file_menu.title() == "&File"
+
+
+def test_a_language_without_a_font_says_what_to_install(qtbot, window, monkeypatch):
+    """简体中文 on a machine with no Chinese font would be rows of empty boxes: the window says
+    so in English and names a package; going back to English takes the words away."""
+    from PySide6.QtGui import QFontDatabase
+
+    real, chinese = QFontDatabase.families, QFontDatabase.WritingSystem.SimplifiedChinese
+    monkeypatch.setattr(QFontDatabase, "families", lambda *a: [] if chinese in a else real(*a))
+    window.presentation.language_actions["zh_CN"].trigger()
+    assert "fonts-noto-cjk" in window.banner.message and window.banner.isVisible()
+    window.presentation.language_actions["en"].trigger()
+    assert window.banner.message == ""
 
 
 def test_fullscreen_toggles(qtbot, window):

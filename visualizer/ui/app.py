@@ -25,6 +25,7 @@ from visualizer.ui import i18n
 from visualizer.ui.animation import AnimationExport
 from visualizer.ui.controls import ControlStrip, icon
 from visualizer.ui.exporting import ExportActions
+from visualizer.ui.fonts import SCRIPTS, missing_font_message
 from visualizer.ui.i18n import tr
 from visualizer.ui.keys_help import KeysHelp
 from visualizer.ui.lessons import LessonActions, Lessons
@@ -88,6 +89,7 @@ class MainWindow(QMainWindow):
         self.retranslate()
         if self.settings.problem:
             self.show_error(f"{tr(self.settings.problem)} ({self.settings.path})")
+        self.warn_if_no_font(i18n.language())
 
     # ---- construction --------------------------------------------------------------------------
     def _build_ui(self) -> None:
@@ -396,6 +398,14 @@ class MainWindow(QMainWindow):
     def show_error(self, message: str) -> None:
         self.banner.show_message(message)
         self.statusBar().showMessage(message, 15000)
+
+    def warn_if_no_font(self, language: str) -> None:
+        """Say so when the language's script has no font; take the words back on leaving it."""
+        message = missing_font_message(language)
+        if message:
+            self.show_error(message)
+        elif self.banner.message in {missing_font_message(code) for code in SCRIPTS} - {None}:
+            self.clear_error()
 
     def clear_error(self) -> None:
         self.banner.clear()

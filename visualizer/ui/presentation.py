@@ -169,6 +169,7 @@ class Presentation(QObject):
         self.window.settings.save(language=code)
         self.window.retranslate()
         self.window.lessons.load()
+        self.window.warn_if_no_font(code)
 
     def set_lesson_visible(self, visible: bool) -> None:
         """The person showed or hid the lesson (Ctrl+L, opening a lesson file): it stays so."""
