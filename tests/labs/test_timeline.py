@@ -68,3 +68,23 @@ def test_a_missing_checkpoint_is_named():
     timeline = Timeline()
     with pytest.raises(KeyError, match="no checkpoint at step 3"):
         timeline.at(3)
+
+
+def test_a_cheap_checkpoint_still_waits_its_minimum_interval(monkeypatch):
+    """The pause after a checkpoint is cost / overhead, but never under min_interval: a lab whose
+    state is captured in well under a millisecond does not pay for 30 checkpoints a second."""
+    import visualizer.core.timeline as timeline_module
+
+    clock = [100.0]
+    monkeypatch.setattr(timeline_module.time, "perf_counter", lambda: clock[0])
+    timeline = Timeline(overhead=0.02, min_interval=0.1)
+    timeline.add(1, {"arrays": {}, "meta": {}}, cost=0.0005)   # cost / overhead alone: 25 ms
+    clock[0] += 0.05
+    assert not timeline.due(2)
+    clock[0] += 0.051
+    assert timeline.due(2)
+    timeline.add(2, {"arrays": {}, "meta": {}}, cost=0.01)      # an expensive one: 0.5 s pause
+    clock[0] += 0.3
+    assert not timeline.due(3)
+    clock[0] += 0.21
+    assert timeline.due(3)
