@@ -4,6 +4,7 @@ asks the lab for a clicked node, says when the classes are communities, restyles
 PNG/SVG/PDF, and has its words in Chinese."""
 
 import ast
+import itertools
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -482,3 +483,26 @@ def test_labels_beside_the_nodes_only_as_many_as_fit(view, frames):
         assert all(hops[list(map(str, frame["node_names"])).index(s)] == 1 for s in shown[1:])   # its neighbours
     finally:
         view.resize(size)
+
+
+def test_labels_beside_the_nodes_never_overprint(view, frames):
+    """The selected node's neighbours sit round it: their labels take the first clear side of
+    their node (right, left, above, below) or are left out, and the node's own is always there."""
+    frame = frames["gcn"]
+    view.apply_font_scale(2.0)
+    size = view.size()
+    try:
+        view.resize(1000, 560)
+        view.show_frame(frame)
+        QApplication.processEvents()
+        view.show_frame(frame)
+        graph = page_of(view).graph
+        graph.plot.scene().views()[0].grab()              # a paint places the labels
+        drawn = graph.labels.drawn
+        assert drawn and drawn[0][0] == graph.shown_labels[0]
+        assert not graph.labels.inside and len(graph.shown_labels) > 1
+        for (ta, ra), (tb, rb) in itertools.combinations(drawn, 2):
+            assert not ra.intersects(rb), f"{ta!r} {ra} and {tb!r} {rb} overlap"
+    finally:
+        view.resize(size)
+        view.apply_font_scale(1.0)

@@ -11,7 +11,10 @@ class LabelLayer(pg.GraphicsObject):
     """Many short labels in one item, each painted in scene pixels at its point in data coordinates:
     a graph's node ids, a heatmap's cell numbers. pyqtgraph's TextItem is one item per label, each
     laid out again whenever its text or anything around it moves. `inside`: centred on the point;
-    else beside it, on a plate of the background colour (a faded label stays readable over edges)."""
+    else beside it, on a plate of the background colour (a faded label stays readable over edges):
+    right of its point, else left, above or below, whichever is clear of the labels before it in
+    the list, or not at all (the first label always: put the one that matters first). `drawn`:
+    (text, rect in the view's pixels) of what the last paint wrote."""
 
     def __init__(self):
         super().__init__()
@@ -20,6 +23,7 @@ class LabelLayer(pg.GraphicsObject):
         self.inside = False
         self.plate: QColor | None = None
         self._key = None
+        self.drawn: list[tuple[str, QRectF]] = []
         self.setZValue(20)
 
     def set_labels(self, labels, font, inside: bool, plate: QColor | None) -> None:
@@ -60,17 +64,38 @@ class LabelLayer(pg.GraphicsObject):
         fm = QFontMetricsF(self.font)
         h = fm.height()
         pad = max(1.0, 0.15 * h)
+        placed: list[QRectF] = []
+        self.drawn = []
         for x, y, text, color in self.labels:
             at = to_scene.map(QPointF(x, y))
             w = fm.horizontalAdvance(text)
             if self.inside:
                 rect = QRectF(at.x() - w / 2, at.y() - h / 2, w, h)
             else:
-                rect = QRectF(at.x() + 0.45 * h + pad, at.y() - h / 2, w, h)
+                rect = self._clear_spot(at, w, h, pad, placed)
+                if rect is None:
+                    continue
+                placed.append(rect.adjusted(-pad, 0, pad, 0))
                 if self.plate is not None:
                     p.setPen(Qt.PenStyle.NoPen)
                     p.setBrush(self.plate)
                     p.drawRoundedRect(rect.adjusted(-pad, 0, pad, 0), pad, pad)
             p.setPen(color)
             p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+            self.drawn.append((text, rect))
         p.restore()
+
+    @staticmethod
+    def _clear_spot(at: QPointF, w: float, h: float, pad: float, placed: list[QRectF]) -> QRectF | None:
+        """Where a w × h label beside the point `at` overlaps none of `placed` (the first label
+        goes right of its point, wherever that is)."""
+        gap = 0.45 * h + pad
+        spots = (QRectF(at.x() + gap, at.y() - h / 2, w, h), QRectF(at.x() - gap - w, at.y() - h / 2, w, h),
+                 QRectF(at.x() - w / 2, at.y() - gap - h, w, h), QRectF(at.x() - w / 2, at.y() + gap, w, h))
+        if not placed:
+            return spots[0]
+        for rect in spots:
+            box = rect.adjusted(-pad, 0, pad, 0)
+            if not any(box.intersects(other) for other in placed):
+                return rect
+        return None
