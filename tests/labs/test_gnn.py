@@ -250,6 +250,12 @@ def test_karate_with_one_labelled_node_per_community():
     assert f["acc_train"][-1] == 1.0
     assert lab.accuracy()["test"] >= 0.8            # measured: 0.833 (25 of 30) with seed 0
     assert len(f["loss"]) == 200 and f["loss"][-1] < f["loss"][0]
+    # the accuracies against the frame's own predictions and masks, in numpy
+    right = f["pred"] == f["labels"]
+    assert lab.accuracy() == {"train": right[f["train_mask"]].mean(), "test": right[f["test_mask"]].mean()}
+    lab.step()                                      # dropout 0: a step's accuracy is of the weights it started from
+    g = lab.snapshot()
+    assert (g["acc_train"][-1], g["acc_test"][-1]) == (right[f["train_mask"]].mean(), right[f["test_mask"]].mean())
 
 
 def test_labelled_nodes_chosen_by_the_user():
