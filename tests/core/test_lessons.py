@@ -4,6 +4,7 @@ errors that name the file, the step and the field; and every shipped lesson keep
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -12,7 +13,7 @@ import pytest
 from visualizer.core import registry
 from visualizer.core.lessons import (Lesson, LessonError, LessonStep, lesson_from_dict, lesson_to_markdown,
                                      load_lesson, markdown_to_dict, parse_lesson)
-from visualizer.core.resources import LANGUAGES
+from visualizer.core.resources import LANGUAGES, resources_dir
 
 READY = [e.id for e in registry.ready()]
 
@@ -119,6 +120,12 @@ def test_every_shipped_lesson_keeps_the_schema_with_notes_and_paces(explainer, l
         assert all(options[n].role == "view" for n in step.view)
     if language == "zh_CN":
         assert all(any("\u4e00" <= c <= "\u9fff" for c in s.notes) for s in lesson.steps)
+        # the buttons by the names the translated window gives them ("按下 Play" named no button)
+        catalog = json.loads((resources_dir() / "i18n" / "zh_CN" / "app.json").read_text(encoding="utf-8"))
+        for button in ("Play", "Pause", "Step", "Reset"):
+            for step in lesson.steps:
+                assert not re.search(rf"\b{button}\b", step.text + step.notes), \
+                    f"{explainer}.zh_CN {step.title!r} says {button!r}, the window says {catalog[button]!r}"
 
 
 def test_the_lessons_about_dynamics_set_a_pace_the_same_in_both_languages():
