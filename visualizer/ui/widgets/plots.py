@@ -410,8 +410,8 @@ class ThinAxis(pg.AxisItem):
     def _spacing_kept(self, taller: float) -> float:
         """The share of the labels' spacing left once this bottom axis grows `taller` px: its
         plot's view box loses that height, and with a locked aspect (square cells) the cells
-        shrink with it. Deciding on today's spacing made the labels stand up, the cells shrink,
-        the labels lie down, the cells grow, on every paint (an attention overview at ×2)."""
+        shrink with it. Decided on the spacing they have lying down, labels could stand up, no
+        longer fit the shrunken cells, lie down again at the next paint, and so on."""
         vb = self.linkedView()
         ratio = vb.state["aspectLocked"] if vb is not None else False
         if self.rotated or taller <= 0 or not ratio:
