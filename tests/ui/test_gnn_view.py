@@ -4,6 +4,7 @@ asks the lab for a clicked node, says when the classes are communities, restyles
 PNG/SVG/PDF, and has its words in Chinese."""
 
 import ast
+import contextlib
 import itertools
 import json
 import re
@@ -465,44 +466,41 @@ def test_more_edges_than_drawn_are_a_seeded_sample_and_the_facts_say_so(view, fr
     view.set_view_options({"edges": "plain"})
 
 
-def test_labels_beside_the_nodes_only_as_many_as_fit(view, frames):
-    """Presentation zoom in a small plot: the selected node and a few neighbours, not a pile."""
-    frame = frames["gcn"]
+@contextlib.contextmanager
+def zoomed_graph(view, frame, width: int, height: int):
+    """The graph of `frame` at presentation zoom (×2) in a view of width × height, drawn again
+    once laid out at that size; the view's size and zoom are put back afterwards."""
+    size, scale = view.size(), view.font_scale
     view.apply_font_scale(2.0)
-    size = view.size()
     try:
-        view.resize(700, 420)
+        view.resize(width, height)
         view.show_frame(frame)
         QApplication.processEvents()
         view.show_frame(frame)                   # drawn again at its laid-out size
-        graph = page_of(view).graph
+        yield page_of(view).graph
+    finally:
+        view.resize(size)
+        view.apply_font_scale(scale)
+
+
+def test_labels_beside_the_nodes_only_as_many_as_fit(view, frames):
+    """Presentation zoom in a small plot: the selected node and a few neighbours, not a pile."""
+    frame = frames["gcn"]
+    with zoomed_graph(view, frame, 700, 420) as graph:
         shown = graph.shown_labels
         node = str(frame["node_names"][int(frame["node"])])
         assert shown[0] == node and 1 <= len(shown) < len(frame["node_names"]) // 2
         hops = np.asarray(frame["hops"])
         assert all(hops[list(map(str, frame["node_names"])).index(s)] == 1 for s in shown[1:])   # its neighbours
-    finally:
-        view.resize(size)
 
 
 def test_labels_beside_the_nodes_never_overprint(view, frames):
     """The selected node's neighbours sit round it: their labels take the first clear side of
     their node (right, left, above, below) or are left out, and the node's own is always there."""
-    frame = frames["gcn"]
-    view.apply_font_scale(2.0)
-    size = view.size()
-    try:
-        view.resize(1000, 560)
-        view.show_frame(frame)
-        QApplication.processEvents()
-        view.show_frame(frame)
-        graph = page_of(view).graph
+    with zoomed_graph(view, frames["gcn"], 1000, 560) as graph:
         graph.plot.scene().views()[0].grab()              # a paint places the labels
         drawn = graph.labels.drawn
         assert drawn and drawn[0][0] == graph.shown_labels[0]
         assert not graph.labels.inside and len(graph.shown_labels) > 1
         for (ta, ra), (tb, rb) in itertools.combinations(drawn, 2):
             assert not ra.intersects(rb), f"{ta!r} {ra} and {tb!r} {rb} overlap"
-    finally:
-        view.resize(size)
-        view.apply_font_scale(1.0)

@@ -75,11 +75,12 @@ class LabelLayer(pg.GraphicsObject):
                 rect = self._clear_spot(at, w, h, pad, placed)
                 if rect is None:
                     continue
-                placed.append(rect.adjusted(-pad, 0, pad, 0))
+                plate = rect.adjusted(-pad, 0, pad, 0)
+                placed.append(plate)
                 if self.plate is not None:
                     p.setPen(Qt.PenStyle.NoPen)
                     p.setBrush(self.plate)
-                    p.drawRoundedRect(rect.adjusted(-pad, 0, pad, 0), pad, pad)
+                    p.drawRoundedRect(plate, pad, pad)
             p.setPen(color)
             p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
             self.drawn.append((text, rect))
